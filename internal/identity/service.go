@@ -1,0 +1,156 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/envelope"
+	"github.com/cofferhq/coffer/internal/kms"
+	"github.com/cofferhq/coffer/internal/store"
+)
+
+// metaPepper holds the API key hashing pepper, sealed under the system
+// keyring so that only an unsealed server can hash keys.
+const metaPepper = "identity.apikey_pepper"
+
+var pepperBinding = envelope.Binding{Instance: kms.SystemInstance, Secret: "apikey-pepper", Version: "1"}
+
+// Config configures the identity service.
+type Config struct {
+	Store  *store.Store // required
+	Keys   *kms.Keys    // required
+	Logger *slog.Logger
+	Now    func() time.Time
+	// PublicURL is the URL clients reach Coffer at; tokens name
+	// PublicURL+"/identity" as their issuer.
+	PublicURL string
+}
+
+// Service owns accounts, users, service IDs, API keys and trusted profiles,
+// and authenticates the credentials callers present.
+type Service struct {
+	st   *store.Store
+	keys *kms.Keys
+	log  *slog.Logger
+	now  func() time.Time
+	url  string
+
+	pepperMu sync.Mutex
+	pepper   []byte
+}
+
+// New returns the identity service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Keys == nil {
+		return nil, errors.New("identity: Store and Keys are required")
+	}
+	s := &Service{st: cfg.Store, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now, url: cfg.PublicURL}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// apiKeyPepper returns the pepper, creating it on first use.
+func (s *Service) apiKeyPepper(ctx context.Context) ([]byte, error) {
+	s.pepperMu.Lock()
+	defer s.pepperMu.Unlock()
+	if s.pepper != nil {
+		return s.pepper, nil
+	}
+	sealed, err := s.st.Meta(ctx, metaPepper)
+	if errors.Is(err, store.ErrNotFound) {
+		p := make([]byte, 32)
+		rand.Read(p)
+		if sealed, err = s.keys.Encrypt(ctx, pepperBinding, p); err != nil {
+			return nil, err
+		}
+		if err := s.st.PutMeta(ctx, metaPepper, sealed); err != nil {
+			return nil, err
+		}
+		s.pepper = p
+		return p, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.pepper, err = s.keys.Decrypt(ctx, pepperBinding, sealed); err != nil {
+		return nil, err
+	}
+	return s.pepper, nil
+}
+
+// HashKey returns the stored form of an API key value.
+func (s *Service) HashKey(ctx context.Context, value string) ([]byte, error) {
+	p, err := s.apiKeyPepper(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return HashAPIKey(p, value), nil
+}
+
+// errBadCredential is the one answer for every unusable credential, so a
+// caller cannot tell a wrong key from a deleted one.
+var errBadCredential = api.Errorf(api.ErrUnauthenticated, "the credential is not valid")
+
+// Authenticate turns an API key credential into its principal. Every
+// failure (unknown, locked, disabled key; owner gone) is ErrUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, cred authz.Credential) (*authz.Principal, error) {
+	if cred.APIKey == "" {
+		return nil, errBadCredential
+	}
+	k, err := s.apiKeyByValue(ctx, cred.APIKey.Reveal())
+	if err != nil {
+		return nil, err
+	}
+	if k.Locked || k.Disabled {
+		return nil, errBadCredential
+	}
+	return s.principalOf(ctx, k.AccountID, k.IAMID, k.ID)
+}
+
+func (s *Service) apiKeyByValue(ctx context.Context, value string) (*store.APIKey, error) {
+	h, err := s.HashKey(ctx, value)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.st.APIKeyByHash(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errBadCredential
+	}
+	return k, err
+}
+
+// principalOf builds the principal of iamID in account.
+func (s *Service) principalOf(ctx context.Context, accountID, iamID, apiKeyID string) (*authz.Principal, error) {
+	acct, err := s.st.Account(ctx, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errBadCredential
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := &authz.Principal{IAMID: iamID, AccountID: accountID, APIKeyID: apiKeyID, Kind: "user"}
+	if _, err := s.st.User(ctx, accountID, iamID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errBadCredential
+		}
+		return nil, err
+	}
+	p.Admin = acct.OwnerIAMID == iamID
+	op, err := s.operatorAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.Operator = p.Admin && accountID == op
+	return p, nil
+}

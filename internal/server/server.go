@@ -1,0 +1,241 @@
+// Package server wires Coffer together: it reads the configuration, opens
+// the store, obtains the root key, bootstraps the first account, builds every
+// service and serves HTTP until it is told to stop. It is the only package
+// that chooses implementations (which database, which root key provider).
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/httpapi"
+	"github.com/cofferhq/coffer/internal/identity"
+	"github.com/cofferhq/coffer/internal/kms"
+	"github.com/cofferhq/coffer/internal/operator"
+	"github.com/cofferhq/coffer/internal/store"
+)
+
+// Version is Coffer's version, set at build time with -ldflags.
+var Version = "0.1.0-dev"
+
+// DevAPIKey is the bootstrap API key of a --dev server when
+// COFFER_BOOTSTRAP_API_KEY does not name another. It is public: dev mode is
+// for trying Coffer on a laptop, never for real secrets.
+const DevAPIKey = "coffer-dev-apikey-not-for-production"
+
+// Server is a running Coffer.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	store     *store.Store
+	keys      *kms.Keys
+	identity  *identity.Service
+	http      *httpapi.Server
+	ln        net.Listener
+	bootstrap *identity.BootstrapResult
+	tmpDir    string // removed at Close in dev mode
+}
+
+// Options are the parts of a server that are not configuration.
+type Options struct {
+	Logger *slog.Logger // nil: JSON to stderr at cfg.LogLevel
+}
+
+// New builds a server from cfg and starts listening (but not serving: call
+// Run). On any error everything opened so far is closed again.
+func New(ctx context.Context, cfg Config, opts Options) (_ *Server, err error) {
+	s := &Server{cfg: cfg, log: opts.Logger}
+	if s.log == nil {
+		s.log = newLogger(os.Stderr, cfg.LogLevel)
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := s.cfg.applyDefaults(); err != nil {
+		return nil, err
+	}
+	dev := cfg.Dev && cfg.DataDir == ""
+	if err := s.cfg.resolvePaths(); err != nil {
+		return nil, err
+	}
+	if dev {
+		s.tmpDir = s.cfg.DataDir
+	}
+	if err := checkWritable(s.cfg.DataDir); err != nil {
+		return nil, err
+	}
+	if s.ln, err = net.Listen("tcp", s.cfg.Listen); err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", s.cfg.Listen, errors.Unwrap(err))
+	}
+	if strings.HasSuffix(s.cfg.Listen, ":0") { // an ephemeral port: tell the truth about where we are
+		s.cfg.PublicURL = strings.Replace(s.cfg.PublicURL, s.cfg.Listen, s.ln.Addr().String(), 1)
+	}
+	if s.store, err = store.Open(ctx, store.Config{URL: s.cfg.Storage, Logger: s.log}); err != nil {
+		return nil, err
+	}
+	if err := s.openKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.buildHTTP(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-check-")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w", dir, errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// openKeys builds the root key provider the configuration names, unseals
+// with it when it can, and bootstraps on every unseal.
+func (s *Server) openKeys(ctx context.Context) error {
+	provider, err := s.provider(ctx)
+	if err != nil {
+		return err
+	}
+	s.keys, err = kms.NewKeys(kms.KeysConfig{Provider: provider, Store: s.store, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.identity, err = identity.New(identity.Config{Store: s.store, Keys: s.keys, Logger: s.log, PublicURL: s.cfg.PublicURL})
+	if err != nil {
+		return err
+	}
+	s.keys.OnUnseal(s.runBootstrap)
+	return s.keys.Start(ctx)
+}
+
+func (s *Server) runBootstrap(ctx context.Context) error {
+	key := api.Sensitive(s.cfg.BootstrapAPIKey)
+	if key == "" && s.cfg.Dev {
+		key = DevAPIKey
+	}
+	res, err := s.identity.Bootstrap(ctx, identity.BootstrapConfig{APIKey: key, Region: s.cfg.Region})
+	if err != nil {
+		return err
+	}
+	if res.Created && s.cfg.BootstrapAPIKey == "" && !s.cfg.Dev {
+		path := filepath.Join(s.cfg.DataDir, "bootstrap-apikey")
+		if err := os.WriteFile(path, []byte(res.APIKey.Reveal()+"\n"), 0o600); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	s.bootstrap = res
+	return nil
+}
+
+func (s *Server) buildHTTP() error {
+	gate := authz.NewGate(s.identity)
+	var err error
+	s.http, err = httpapi.New(httpapi.Config{
+		Logger:       s.log,
+		MaxBodyBytes: s.cfg.MaxBodyBytes,
+		Version:      api.Version{Version: Version, GoVersion: runtime.Version()},
+		Identity:     s.identity,
+		Operator:     operator.New(s.keys, gate, s.log),
+		Readiness:    readiness{s},
+		Sealed:       s.keys.Sealed,
+	})
+	return err
+}
+
+type readiness struct{ s *Server }
+
+func (r readiness) Ready(ctx context.Context) map[string]error {
+	checks := map[string]error{"store": r.s.store.Ping(ctx), "seal": nil}
+	if r.s.keys.Sealed() {
+		checks["seal"] = api.Errorf(api.ErrSealed, "sealed")
+	}
+	return checks
+}
+
+// URL is where clients reach the server.
+func (s *Server) URL() string { return s.cfg.PublicURL }
+
+// Bootstrap reports what the server created or found at its first unseal
+// (nil while a Shamir server has not been unsealed).
+func (s *Server) Bootstrap() *identity.BootstrapResult { return s.bootstrap }
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.http }
+
+// Run serves until ctx ends, then shuts down gracefully: new connections are
+// refused, in-flight requests finish (up to the shutdown timeout), and the
+// store is closed.
+func (s *Server) Run(ctx context.Context) error {
+	hs := &http.Server{
+		Handler:           s.http,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if s.cfg.TLSCert != "" {
+			hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			errc <- hs.ServeTLS(s.ln, s.cfg.TLSCert, s.cfg.TLSKey)
+			return
+		}
+		errc <- hs.Serve(s.ln)
+	}()
+	select {
+	case err := <-errc:
+		s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Close releases the listener and the store (Run calls it).
+func (s *Server) Close() error {
+	var err error
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.store != nil {
+		err = s.store.Close()
+		s.store = nil
+	}
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir)
+		s.tmpDir = ""
+	}
+	return err
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
