@@ -1,6 +1,11 @@
 package api
 
-import "time"
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
 
 // This file holds the wire types of IBM's IAM Identity API v1 (/v1/serviceids,
 // /v1/apikeys, /v1/profiles and their sub-resources) and of Coffer's own
@@ -48,6 +53,13 @@ func (s WireSecret) String() string { return redacted }
 
 // GoString implements fmt.GoStringer.
 func (s WireSecret) GoString() string { return redacted }
+
+// LogValue implements slog.LogValuer, so a logged struct holding a
+// WireSecret never prints the value.
+func (s WireSecret) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// Format prints REDACTED for every verb, including %x and %d.
+func (s WireSecret) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
 
 // Values of ProfileClaimRule.Type.
 const (

@@ -155,7 +155,14 @@ func (c *Client) RequestToken(ctx context.Context, form url.Values) (*api.TokenR
 		return nil, api.Errorf(api.ErrInternal, "the token endpoint answered %s with a body that is not JSON", resp.Status)
 	}
 	if resp.StatusCode >= 300 {
-		return nil, fmt.Errorf("getting an IAM token: %w", scrub(decodeError(resp.StatusCode, raw), form))
+		err := scrub(decodeError(resp.StatusCode, raw), form)
+		var e *api.Error
+		if errors.As(err, &e) && e.Kind == api.ErrInvalid && strings.HasPrefix(e.Code, "BXNIM") {
+			// IAM answers refused credentials with 400: to the caller they
+			// are an authentication failure, whatever the status.
+			e.Kind = api.ErrUnauthenticated
+		}
+		return nil, fmt.Errorf("getting an IAM token: %w", err)
 	}
 	var res api.TokenResponse
 	if err := json.Unmarshal(raw, &res); err != nil || res.AccessToken == "" {

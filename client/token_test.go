@@ -209,8 +209,8 @@ func TestTokenErrorsNeverShowTheKey(t *testing.T) {
 	bad := client.New(client.Config{URL: srv.URL, APIKey: wrong, Now: clk.Now})
 	_, err := bad.Version(ctx)
 	var e *api.Error
-	if !errors.As(err, &e) || !errors.Is(err, api.ErrInvalid) || e.Code != "BXNIM0415E" {
-		t.Fatalf("Version() with a wrong key = %#v, want *api.Error of kind invalid, code BXNIM0415E", err)
+	if !errors.As(err, &e) || !errors.Is(err, api.ErrUnauthenticated) || e.Code != "BXNIM0415E" {
+		t.Fatalf("Version() with a wrong key = %#v, want *api.Error of kind unauthenticated, code BXNIM0415E", err)
 	}
 	unreachable := client.New(client.Config{URL: "http://127.0.0.1:1", APIKey: wrong})
 	_, err2 := unreachable.Token(ctx)

@@ -10,6 +10,7 @@ package authz
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/cofferhq/coffer/api"
 )
@@ -60,28 +61,65 @@ const (
 	ActionOperatorRotateRootKey = "coffer-operator.root-key.rotate"
 )
 
-// Check authenticates cred and authorizes action on targetAccount's resources
-// ("" for operator actions). It returns api.ErrUnauthenticated or
-// api.ErrPermissionDenied; it never looks anything up for a caller it has not
-// authenticated.
-func (g *Gate) Check(ctx context.Context, cred Credential, action, targetAccount string) (*Principal, error) {
-	if cred.Empty() {
-		return nil, api.Errorf(api.ErrUnauthenticated, "no credential: send Authorization: Bearer TOKEN")
-	}
-	p, err := g.auth.Authenticate(ctx, cred)
+// Resource is the target of an action, described by IBM's resource
+// attributes. Policies match on these attributes; an empty field is an
+// attribute the request does not carry.
+type Resource struct {
+	AccountID       string // accountId
+	ServiceName     string // serviceName; "" = the service the action names
+	ServiceInstance string // serviceInstance (an instance GUID)
+	Region          string // region
+	ResourceGroupID string // resourceGroupId
+	ResourceType    string // resourceType, e.g. "secret-group"
+	ID              string // resource, e.g. a secret group id
+	CRN             string // the target's CRN, for the audit trail
+}
+
+// AccountResource is the resource of an account-wide action.
+func AccountResource(accountID string) Resource { return Resource{AccountID: accountID} }
+
+// ServiceOf returns the service an action belongs to: the part of its name
+// before the first dot ("secrets-manager" for "secrets-manager.secret.read").
+func ServiceOf(action string) string {
+	svc, _, _ := strings.Cut(action, ".")
+	return svc
+}
+
+// Check authenticates cred, then authorizes action on res. It returns
+// api.ErrUnauthenticated or api.ErrPermissionDenied; it never looks anything
+// up for a caller it has not authenticated.
+func (g *Gate) Check(ctx context.Context, cred Credential, action string, res Resource) (*Principal, error) {
+	p, err := g.Authenticate(ctx, cred)
 	if err != nil {
 		return nil, err
 	}
-	if !allowed(p, action, targetAccount) {
-		return nil, api.Errorf(api.ErrPermissionDenied, "%s is not authorized to perform %s", p.IAMID, action)
-	}
-	return p, nil
+	return p, g.Authorize(ctx, p, action, res)
 }
 
-func allowed(p *Principal, action, targetAccount string) bool {
+// Authenticate turns cred into the caller's principal (api.ErrUnauthenticated
+// when it is missing or unusable).
+func (g *Gate) Authenticate(ctx context.Context, cred Credential) (*Principal, error) {
+	if cred.Empty() {
+		return nil, api.Errorf(api.ErrUnauthenticated, "no credential: send Authorization: Bearer TOKEN")
+	}
+	return g.auth.Authenticate(ctx, cred)
+}
+
+// Authorize decides whether p may perform action on res, and returns
+// api.ErrPermissionDenied when it may not.
+func (g *Gate) Authorize(ctx context.Context, p *Principal, action string, res Resource) error {
+	if !g.Allowed(ctx, p, action, res) {
+		return api.Errorf(api.ErrPermissionDenied, "%s is not authorized to perform %s", p.IAMID, action)
+	}
+	return nil
+}
+
+// Allowed reports whether p may perform action on res; lists use it to
+// keep only what the caller may see.
+func (g *Gate) Allowed(ctx context.Context, p *Principal, action string, res Resource) bool {
 	switch action {
 	case ActionOperatorSeal, ActionOperatorRotateRootKey:
 		return p.Operator
 	}
-	return p.Admin && p.AccountID == targetAccount
+	return p.Admin && p.AccountID == res.AccountID
 }

@@ -61,7 +61,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(env.Stderr, "FAILED\n%s\n", api.Message(err))
+	// Errors from the server are *api.Error with a message meant for the
+	// caller; local errors (flags, configuration, files) say what is wrong.
+	fmt.Fprintf(env.Stderr, "FAILED\n%s\n", err.Error())
 	return exitCode(err)
 }
 

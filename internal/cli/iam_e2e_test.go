@@ -132,7 +132,7 @@ func TestTrustedProfileTutorialFlow(t *testing.T) {
 	if p.Description != "for my app" || !strings.HasPrefix(p.ID, "Profile-") {
 		t.Fatalf("trusted-profile-create = %+v", p)
 	}
-	const app = "crn:v1:coffer:public:codeengine:eu-de:a/ACCT:proj-1:application:my-app"
+	app := "crn:v1:coffer:public:codeengine:eu-de:a/" + p.AccountID + ":proj-1:application:my-app"
 	code, _, errs := s.run("", "iam", "trusted-profile-compute-resource-add", "app-profile",
 		"--compute-resource", app, "--compute-resource-type", "code_engine")
 	if code != cli.ExitOK {
@@ -143,7 +143,7 @@ func TestTrustedProfileTutorialFlow(t *testing.T) {
 	}
 	var links []api.ProfileLink
 	s.json(&links, "iam", "trusted-profile-links", "app-profile")
-	want := api.ProfileLinkLink{CRN: "crn:v1:coffer:public:codeengine:eu-de:a/ACCT:proj-1::", ComponentType: "application", ComponentName: "my-app"}
+	want := api.ProfileLinkLink{CRN: "crn:v1:coffer:public:codeengine:eu-de:a/" + p.AccountID + ":proj-1::", ComponentType: "application", ComponentName: "my-app"}
 	if len(links) != 1 || links[0].CRType != "CE" || cmp.Diff(want, links[0].Link) != "" {
 		t.Errorf("links = %+v, want one CE link %+v", links, want)
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -90,7 +91,8 @@ func newProblem(err error, requestID string) problem {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		p.status, p.kind, p.code = http.StatusRequestEntityTooLarge, api.ErrTooLarge, api.ErrTooLarge.Code
-		p.message = "request body too large"
+		p.message = fmt.Sprintf("request body too large: the limit is %d bytes", mbe.Limit)
+		return p
 	}
 	if kind == api.ErrInternal {
 		p.message = "internal error (request id " + requestID + ")"
@@ -110,7 +112,7 @@ func (p problem) body(f Family, now time.Time) any {
 		return tokenErrorBody{
 			ErrorCode: code, ErrorMessage: p.message, ErrorDetails: p.details,
 			Context: tokenErrorContext{RequestID: p.requestID, RequestType: "incoming.Identity_Token",
-				StartTime: now.UTC().Format("02.01.2006 15:04:05:000 UTC")},
+				StartTime: ibmTime(now)},
 		}
 	case FamilyIdentity:
 		item := errorItem{Code: p.kind.Code, Message: p.message, Details: p.details}
@@ -185,4 +187,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="coffer"`)
 	}
 	writeJSON(w, p.status, p.body(familyOf(r.URL.Path), s.now()))
+}
+
+// ibmTime formats t as IBM IAM's error context does: dd.MM.yyyy HH:mm:ss:SSS UTC.
+func ibmTime(t time.Time) string {
+	t = t.UTC()
+	return fmt.Sprintf("%s:%03d UTC", t.Format("02.01.2006 15:04:05"), t.Nanosecond()/1e6)
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/authz"
 	"github.com/cofferhq/coffer/internal/identity"
+	"github.com/cofferhq/coffer/internal/resource"
+	"github.com/cofferhq/coffer/internal/secrets"
 )
 
 // DefaultMaxBodyBytes caps request bodies when Config.MaxBodyBytes is zero.
@@ -51,6 +53,8 @@ type Config struct {
 	Registry *prometheus.Registry
 
 	Identity  *identity.Service // required: IAM token and IAM Identity APIs
+	Resources *resource.Service // required: Resource Controller
+	Secrets   *secrets.Service  // required: Secrets Manager v2
 	Operator  Operator          // required
 	Readiness Readiness         // required
 	// Sealed reports whether the server is sealed; while it is, every API but
@@ -94,6 +98,8 @@ func New(cfg Config) (*Server, error) {
 	s.routeOperator()
 	s.routeToken()
 	s.routeIdentity()
+	s.routeResource()
+	s.routeSecrets()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, api.Errorf(api.ErrNotFound, "no such API: %s %s", r.Method, r.URL.Path))
 	})

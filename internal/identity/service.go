@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +31,18 @@ type Config struct {
 	// PublicURL is the URL clients reach Coffer at; tokens name
 	// PublicURL+"/identity" as their issuer.
 	PublicURL string
+	// SigningKeyRotation is how long one token signing key (and one compute
+	// issuer key) signs before the next takes over; zero means
+	// DefaultSigningKeyRotation. Old keys verify until every token they
+	// signed has expired.
+	SigningKeyRotation time.Duration
+	// TokenCacheSize bounds the verified-token cache; zero means
+	// DefaultTokenCacheSize, negative disables the cache.
+	TokenCacheSize int
+	// CRIssuers are extra issuers of CR tokens, asked in order after
+	// Coffer's compute runtime issuer (for the federation of external OIDC
+	// issuers).
+	CRIssuers []CRIssuers
 }
 
 // Service owns accounts, users, service IDs, API keys and trusted profiles,
@@ -41,8 +54,19 @@ type Service struct {
 	now  func() time.Time
 	url  string
 
-	pepperMu sync.Mutex
-	pepper   []byte
+	pepperMu         sync.Mutex
+	pepper           []byte
+	lastRefreshPurge time.Time // guarded by pepperMu
+
+	rotation    time.Duration
+	signingKeys *keyRing
+	cache       *tokenCache
+	crIssuers   []CRIssuers
+
+	computeMu    sync.Mutex
+	computeRings map[string]*keyRing // by account
+
+	gate *authz.Gate // authorizes the IAM Identity operations; authenticates with s
 }
 
 // New returns the identity service.
@@ -57,6 +81,19 @@ func New(cfg Config) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.url = strings.TrimSuffix(s.url, "/")
+	s.rotation = cfg.SigningKeyRotation
+	if s.rotation <= 0 {
+		s.rotation = DefaultSigningKeyRotation
+	}
+	if s.rotation < time.Second {
+		return nil, errors.New("identity: SigningKeyRotation must be at least a second")
+	}
+	s.signingKeys = newKeyRing(iamKeys{s.st}, s.keys, s.now, s.rotation)
+	s.cache = newTokenCache(cfg.TokenCacheSize)
+	s.computeRings = map[string]*keyRing{}
+	s.crIssuers = append([]CRIssuers{computeIssuers{s}}, cfg.CRIssuers...)
+	s.gate = authz.NewGate(s)
 	return s, nil
 }
 
@@ -102,22 +139,6 @@ func (s *Service) HashKey(ctx context.Context, value string) ([]byte, error) {
 // caller cannot tell a wrong key from a deleted one.
 var errBadCredential = api.Errorf(api.ErrUnauthenticated, "the credential is not valid")
 
-// Authenticate turns an API key credential into its principal. Every
-// failure (unknown, locked, disabled key; owner gone) is ErrUnauthenticated.
-func (s *Service) Authenticate(ctx context.Context, cred authz.Credential) (*authz.Principal, error) {
-	if cred.APIKey == "" {
-		return nil, errBadCredential
-	}
-	k, err := s.apiKeyByValue(ctx, cred.APIKey.Reveal())
-	if err != nil {
-		return nil, err
-	}
-	if k.Locked || k.Disabled {
-		return nil, errBadCredential
-	}
-	return s.principalOf(ctx, k.AccountID, k.IAMID, k.ID)
-}
-
 func (s *Service) apiKeyByValue(ctx context.Context, value string) (*store.APIKey, error) {
 	h, err := s.HashKey(ctx, value)
 	if err != nil {
@@ -128,29 +149,4 @@ func (s *Service) apiKeyByValue(ctx context.Context, value string) (*store.APIKe
 		return nil, errBadCredential
 	}
 	return k, err
-}
-
-// principalOf builds the principal of iamID in account.
-func (s *Service) principalOf(ctx context.Context, accountID, iamID, apiKeyID string) (*authz.Principal, error) {
-	acct, err := s.st.Account(ctx, accountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errBadCredential
-	}
-	if err != nil {
-		return nil, err
-	}
-	p := &authz.Principal{IAMID: iamID, AccountID: accountID, APIKeyID: apiKeyID, Kind: "user"}
-	if _, err := s.st.User(ctx, accountID, iamID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, errBadCredential
-		}
-		return nil, err
-	}
-	p.Admin = acct.OwnerIAMID == iamID
-	op, err := s.operatorAccount(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p.Operator = p.Admin && accountID == op
-	return p, nil
 }

@@ -37,6 +37,11 @@ type Keys struct {
 	store    *store.Store
 	log      *slog.Logger
 
+	// rotating is held for writing while the root key rotates and for
+	// reading while a data key is wrapped, so no data key is wrapped under
+	// a root key that is being replaced.
+	rotating sync.RWMutex
+
 	mu       sync.RWMutex
 	root     *envelope.Key // nil while sealed
 	rootID   string
@@ -237,21 +242,21 @@ func (k *Keys) Keyring(ctx context.Context, instance string) (*envelope.Keyring,
 	if ok {
 		return ring, nil
 	}
-	root, err := k.rootKey()
-	if err != nil {
-		return nil, err
-	}
 	dks, err := k.store.DataKeys(ctx, instance)
 	if err != nil {
 		return nil, err
 	}
 	if len(dks) == 0 {
-		if _, err := k.addDataKey(ctx, root, instance); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		if _, err := k.addDataKey(ctx, instance, true); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
 			return nil, err
 		}
 		if dks, err = k.store.DataKeys(ctx, instance); err != nil {
 			return nil, err
 		}
+	}
+	root, err := k.rootKey()
+	if err != nil {
+		return nil, err
 	}
 	ring, err = unwrapRing(root, instance, dks)
 	if err != nil {
@@ -277,16 +282,38 @@ func unwrapRing(root envelope.Key, instance string, dks []*store.DataKey) (*enve
 	return envelope.NewKeyring(keys, current)
 }
 
-// addDataKey creates the next term of instance's data keys.
-func (k *Keys) addDataKey(ctx context.Context, root envelope.Key, instance string) (int64, error) {
+// addDataKey creates the next term of instance's data keys (or, with
+// firstOnly, term 1 unless some term exists already). It wraps the
+// key under the root key the database names, so that a concurrent root key
+// rotation (on this node or another) never leaves a key wrapped under the
+// retired root key.
+func (k *Keys) addDataKey(ctx context.Context, instance string, firstOnly bool) (int64, error) {
+	k.rotating.RLock()
+	defer k.rotating.RUnlock()
+	root, err := k.rootKey()
+	if err != nil {
+		return 0, err
+	}
 	var term int64
-	err := k.store.Update(ctx, func(tx *store.Tx) error {
+	err = k.store.Update(ctx, func(tx *store.Tx) error {
+		id, err := tx.LockMeta(ctx, metaRootKeyID)
+		if err != nil {
+			return err
+		}
+		if string(id) != root.ID() {
+			return fmt.Errorf("the root key was rotated by another node (now %s): restart this node with the new root key: %w",
+				id, api.ErrFailedPrecondition)
+		}
 		dks, err := tx.DataKeys(ctx, instance)
 		if err != nil {
 			return err
 		}
 		term = 1
 		if n := len(dks); n > 0 {
+			if firstOnly {
+				term = dks[n-1].Term
+				return nil
+			}
 			term = dks[n-1].Term + 1
 		}
 		dek, err := envelope.NewKey()
@@ -306,11 +333,7 @@ func (k *Keys) addDataKey(ctx context.Context, root envelope.Key, instance strin
 // RotateDataKey starts a new term for instance: new writes use it, old
 // ciphertexts still open with their own term.
 func (k *Keys) RotateDataKey(ctx context.Context, instance string) (int64, error) {
-	root, err := k.rootKey()
-	if err != nil {
-		return 0, err
-	}
-	term, err := k.addDataKey(ctx, root, instance)
+	term, err := k.addDataKey(ctx, instance, false)
 	k.forget(instance)
 	return term, err
 }

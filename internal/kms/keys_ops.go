@@ -3,7 +3,6 @@ package kms
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/cofferhq/coffer/api"
@@ -124,6 +123,8 @@ func (k *Keys) Seal() error {
 // fresh root key in one transaction, then the provider persists the new key.
 // Reads and writes go on meanwhile (data keys themselves do not change).
 func (k *Keys) RotateRootKey(ctx context.Context) (*api.RootKeyRotation, error) {
+	k.rotating.Lock()
+	defer k.rotating.Unlock()
 	old, err := k.rootKey()
 	if err != nil {
 		return nil, err
@@ -142,19 +143,25 @@ func (k *Keys) RotateRootKey(ctx context.Context) (*api.RootKeyRotation, error) 
 		abort()
 		return nil, err
 	}
-	shares, err := commit()
-	if err != nil {
-		return nil, fmt.Errorf("root key rotated in the database but not persisted by %s: %w", k.provider.Name(), err)
-	}
+	// The database now expects next: use it from here on, even if the
+	// provider fails to persist it (a key file's pending key is then found
+	// at the next start).
 	k.mu.Lock()
 	k.root, k.rootID = &next, next.ID()
 	k.mu.Unlock()
+	shares, err := commit()
+	if err != nil {
+		return nil, fmt.Errorf("root key rotated in the database but not yet persisted by %s: %w", k.provider.Name(), err)
+	}
 	return &api.RootKeyRotation{RootKeyID: next.ID(), DataKeys: n, Shares: shares}, nil
 }
 
 func (k *Keys) rewrapAll(ctx context.Context, old, next envelope.Key) (int, error) {
 	var n int
 	err := k.store.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.LockMeta(ctx, metaRootKeyID); err != nil {
+			return err
+		}
 		dks, err := tx.AllDataKeys(ctx)
 		if err != nil {
 			return err
@@ -177,8 +184,5 @@ func (k *Keys) rewrapAll(ctx context.Context, old, next envelope.Key) (int, erro
 		n = len(dks)
 		return writeRootCheck(ctx, tx, next)
 	})
-	if errors.Is(err, context.Canceled) {
-		return 0, err
-	}
 	return n, err
 }

@@ -56,7 +56,7 @@ func (s *Service) Unseal(ctx context.Context, share string) (api.SealStatus, err
 // Seal forgets the root key until the server is unsealed again.
 // Action: coffer-operator.seal.update.
 func (s *Service) Seal(ctx context.Context, cred authz.Credential) error {
-	p, err := s.gate.Check(ctx, cred, authz.ActionOperatorSeal, "")
+	p, err := s.gate.Check(ctx, cred, authz.ActionOperatorSeal, authz.Resource{})
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Service) Seal(ctx context.Context, cred authz.Credential) error {
 // RotateRootKey re-wraps every data key under a new root key.
 // Action: coffer-operator.root-key.rotate.
 func (s *Service) RotateRootKey(ctx context.Context, cred authz.Credential) (*api.RootKeyRotation, error) {
-	p, err := s.gate.Check(ctx, cred, authz.ActionOperatorRotateRootKey, "")
+	p, err := s.gate.Check(ctx, cred, authz.ActionOperatorRotateRootKey, authz.Resource{})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,8 @@ import (
 	"github.com/cofferhq/coffer/internal/identity"
 	"github.com/cofferhq/coffer/internal/kms"
 	"github.com/cofferhq/coffer/internal/operator"
+	"github.com/cofferhq/coffer/internal/resource"
+	"github.com/cofferhq/coffer/internal/secrets"
 	"github.com/cofferhq/coffer/internal/store"
 )
 
@@ -146,12 +148,23 @@ func (s *Server) runBootstrap(ctx context.Context) error {
 
 func (s *Server) buildHTTP() error {
 	gate := authz.NewGate(s.identity)
-	var err error
+	resources, err := resource.New(resource.Config{Store: s.store, Keys: s.keys, Gate: gate, Logger: s.log,
+		PublicURL: s.cfg.PublicURL})
+	if err != nil {
+		return err
+	}
+	secretsSvc, err := secrets.New(secrets.Config{Store: s.store, Keys: s.keys, Gate: gate, Resources: resources,
+		Identity: s.identity, Logger: s.log, PublicURL: s.cfg.PublicURL})
+	if err != nil {
+		return err
+	}
 	s.http, err = httpapi.New(httpapi.Config{
 		Logger:       s.log,
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Version:      api.Version{Version: Version, GoVersion: runtime.Version()},
 		Identity:     s.identity,
+		Resources:    resources,
+		Secrets:      secretsSvc,
 		Operator:     operator.New(s.keys, gate, s.log),
 		Readiness:    readiness{s},
 		Sealed:       s.keys.Sealed,

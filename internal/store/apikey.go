@@ -9,29 +9,36 @@ import (
 
 // APIKey is an API key of an account, owned by the identity IAMID. Only its
 // keyed hash is stored; hashes are unique, so a presented key finds its row
-// with APIKeyByHash.
+// with APIKeyByHash. StoredValue, when not nil, is the key's value sealed by
+// the caller (service ID keys created with store_value); the store never
+// sees it in the clear.
 type APIKey struct {
-	ID          string
-	AccountID   string
-	IAMID       string // the owner's iam_id
-	Name        string
-	Description string
-	CreatedBy   string
-	Hash        []byte
-	Locked      bool
-	Disabled    bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Revision    int64
+	ID               string
+	AccountID        string
+	IAMID            string // the owner's iam_id
+	Name             string
+	Description      string
+	CreatedBy        string
+	Hash             []byte
+	Locked           bool
+	Disabled         bool
+	ExpiresAt        time.Time // zero: never expires
+	SupportSessions  bool
+	ActionWhenLeaked string // none, disable or delete
+	StoredValue      []byte // sealed value, or nil
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Revision         int64
 }
 
 const apiKeyCols = "id, account_id, iam_id, name, description, created_by, hash, locked, disabled, " +
-	"created_at, updated_at, revision"
+	"expires_at, support_sessions, action_when_leaked, stored_value, created_at, updated_at, revision"
 
 func scanAPIKey(s scanner) (*APIKey, error) {
 	k := new(APIKey)
 	err := s.Scan(&k.ID, &k.AccountID, &k.IAMID, &k.Name, &k.Description, &k.CreatedBy, &k.Hash,
-		(*boolean)(&k.Locked), (*boolean)(&k.Disabled), (*usec)(&k.CreatedAt), (*usec)(&k.UpdatedAt), &k.Revision)
+		(*boolean)(&k.Locked), (*boolean)(&k.Disabled), (*optUsec)(&k.ExpiresAt), (*boolean)(&k.SupportSessions),
+		&k.ActionWhenLeaked, &k.StoredValue, (*usec)(&k.CreatedAt), (*usec)(&k.UpdatedAt), &k.Revision)
 	return k, err
 }
 
@@ -49,15 +56,17 @@ func (q *queries) CreateAPIKey(ctx context.Context, k *APIKey) error {
 		return api.Errorf(api.ErrInvalid, "create api key: hash is required")
 	}
 	created, updated := createTimes(k.CreatedAt, k.UpdatedAt)
+	expires := optTime(k.ExpiresAt)
 	err := q.create(ctx, "api key "+k.ID,
 		`INSERT INTO api_keys (id, account_id, iam_id, name, description, created_by, hash, locked, disabled,
-		 created_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		 expires_at, support_sessions, action_when_leaked, stored_value, created_at, updated_at, revision)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 		k.ID, k.AccountID, k.IAMID, k.Name, k.Description, k.CreatedBy, k.Hash, k.Locked, k.Disabled,
-		micros(created), micros(updated))
+		optMicros(expires), k.SupportSessions, k.ActionWhenLeaked, k.StoredValue, micros(created), micros(updated))
 	if err != nil {
 		return err
 	}
-	k.CreatedAt, k.UpdatedAt, k.Revision = created, updated, 1
+	k.ExpiresAt, k.CreatedAt, k.UpdatedAt, k.Revision = expires, created, updated, 1
 	return nil
 }
 
@@ -89,20 +98,25 @@ func (q *queries) ListAPIKeys(ctx context.Context, accountID, ownerIAMID string,
 	return list(ctx, q, p, opts, scanAPIKey, apiKeyKey)
 }
 
-// UpdateAPIKey writes k's Name, Description, Locked and Disabled (the
-// account, owner, creator and hash are fixed at creation) if the stored row
-// is still at k.Revision, then increments k.Revision and sets k.UpdatedAt.
-// Errors: ErrNotFound, ErrConflict (stale revision).
+// UpdateAPIKey writes k's Name, Description, Locked, Disabled, ExpiresAt,
+// SupportSessions and ActionWhenLeaked (the account, owner, creator, hash and
+// stored value are fixed at creation) if the stored row is still at
+// k.Revision, then increments k.Revision and sets k.UpdatedAt. Errors:
+// ErrNotFound, ErrConflict (stale revision).
 func (q *queries) UpdateAPIKey(ctx context.Context, k *APIKey) error {
 	t := now()
+	expires := optTime(k.ExpiresAt)
 	err := q.update(ctx, "api key "+k.ID,
-		`UPDATE api_keys SET name = ?, description = ?, locked = ?, disabled = ?, updated_at = ?,
+		`UPDATE api_keys SET name = ?, description = ?, locked = ?, disabled = ?, expires_at = ?,
+		 support_sessions = ?, action_when_leaked = ?, updated_at = ?,
 		 revision = revision + 1 WHERE id = ? AND revision = ?`,
-		[]any{k.Name, k.Description, k.Locked, k.Disabled, micros(t), k.ID, k.Revision},
+		[]any{k.Name, k.Description, k.Locked, k.Disabled, optMicros(expires), k.SupportSessions,
+			k.ActionWhenLeaked, micros(t), k.ID, k.Revision},
 		`SELECT 1 FROM api_keys WHERE id = ?`, k.ID)
 	if err != nil {
 		return err
 	}
+	k.ExpiresAt = expires
 	k.Revision++
 	k.UpdatedAt = t
 	return nil

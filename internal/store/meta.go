@@ -23,3 +23,19 @@ func (q *queries) PutMeta(ctx context.Context, key string, value []byte) error {
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, key, value)
 	return wrap(err, "put meta %q", key)
 }
+
+// LockMeta returns the value stored under key like Meta, and inside a
+// transaction on PostgreSQL also locks the row until the transaction ends
+// (SELECT ... FOR UPDATE), so two transactions that both lock it run one
+// after the other. On SQLite every write transaction already runs alone.
+func (q *queries) LockMeta(ctx context.Context, key string) ([]byte, error) {
+	query := `SELECT value FROM meta WHERE name = ?`
+	if q.pg {
+		query += ` FOR UPDATE`
+	}
+	var v []byte
+	if err := q.wr.QueryRowContext(ctx, q.bind(query), key).Scan(&v); err != nil {
+		return nil, wrap(err, "meta %q", key)
+	}
+	return v, nil
+}

@@ -109,10 +109,13 @@ func Run(t *testing.T, open func(testing.TB) *store.Store) {
 		{"User", users.run},
 		{"APIKey", apiKeys.run},
 		{"Instance", instances.run},
+		{"Identity", runIdentity},
+		{"Audit", testAudit},
 	}
 	for _, e := range entities {
 		t.Run(e.name, func(t *testing.T) { e.run(t, open) })
 	}
+	t.Run("Tokens", func(t *testing.T) { testTokens(t, open) })
 	tests := []struct {
 		name string
 		test func(*testing.T, *store.Store)

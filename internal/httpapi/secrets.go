@@ -1,0 +1,5 @@
+package httpapi
+
+// routeSecrets registers the Secrets Manager v2 routes and the routing of
+// requests to instances.
+func (s *Server) routeSecrets() {}
