@@ -46,7 +46,7 @@ func TestImportRules(t *testing.T) {
 	// wiring and the store's own test suite.
 	storeUsers := []string{"internal/identity", "internal/policy", "internal/resource", "internal/secrets",
 		"internal/compute", "internal/audit", "internal/kms", "internal/server", "internal/store/storetest",
-		"internal/rotation", "internal/federation"}
+		"internal/rotation", "internal/federation", "internal/access", "internal/events"}
 	ioPackages := []string{"net", "net/http", "os", "database/sql", "os/exec"}
 	for pkg, imps := range pkgs {
 		for _, imp := range imps {

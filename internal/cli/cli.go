@@ -61,6 +61,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if err == nil {
 		return ExitOK
 	}
+	if code, ok := childExitCode(err); ok { // coffer ce app run: the child's own exit code
+		return code
+	}
 	// Errors from the server are *api.Error with a message meant for the
 	// caller; local errors (flags, configuration, files) say what is wrong.
 	fmt.Fprintf(env.Stderr, "FAILED\n%s\n", err.Error())
@@ -100,6 +103,10 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.serverCommand(), a.versionCommand(), a.operatorCommand())
 	root.AddCommand(a.loginCommand(), a.logoutCommand(), a.targetCommand(), a.iamCommand())
 	root.AddCommand(a.accountCommands()...)
+	root.AddCommand(a.ceCommand())
+	root.AddCommand(a.auditCommand())
+	root.AddCommand(a.resourceCommand())
+	root.AddCommand(a.secretsManagerCommand())
 	return root
 }
 

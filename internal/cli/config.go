@@ -16,7 +16,8 @@ import (
 // Format (version 1): one JSON object
 //
 //	{"version":1, "url":"http://…", "apikey":"…", "access_token":"…",
-//	 "refresh_token":"…", "expiration":1700000000, "account_id":"…", "iam_id":"…"}
+//	 "refresh_token":"…", "expiration":1700000000, "account_id":"…", "iam_id":"…",
+//	 "ce_project":"…"}
 //
 // written by `coffer login` and updated whenever the CLI obtains a new token.
 // The directory is 0700 and the file 0600, replaced atomically (write to a
@@ -36,6 +37,7 @@ type session struct {
 	Expiration   int64          `json:"expiration,omitempty"` // of the access token, Unix seconds
 	AccountID    string         `json:"account_id,omitempty"`
 	IAMID        string         `json:"iam_id,omitempty"`
+	CEProject    string         `json:"ce_project,omitempty"` // GUID of the project `coffer ce` acts on
 }
 
 // loggedIn reports whether the session holds credentials.

@@ -25,6 +25,10 @@ func (a *app) iamCommand() *cobra.Command {
 	cmd.AddCommand(a.profileLinkCommands()...)
 	cmd.AddCommand(a.profileIdentityCommands()...)
 	cmd.AddCommand(a.userCommands()...)
+	cmd.AddCommand(a.accessGroupCommands()...)
+	cmd.AddCommand(a.policyCommands()...)
+	cmd.AddCommand(a.explainCommand())
+	cmd.AddCommand(a.federationCommands()...)
 	return cmd
 }
 

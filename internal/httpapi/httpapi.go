@@ -19,7 +19,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/access"
 	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/compute"
+	"github.com/cofferhq/coffer/internal/federation"
 	"github.com/cofferhq/coffer/internal/identity"
 	"github.com/cofferhq/coffer/internal/resource"
 	"github.com/cofferhq/coffer/internal/secrets"
@@ -52,11 +55,16 @@ type Config struct {
 	// Registry receives the HTTP metrics; nil = a private registry.
 	Registry *prometheus.Registry
 
-	Identity  *identity.Service // required: IAM token and IAM Identity APIs
-	Resources *resource.Service // required: Resource Controller
-	Secrets   *secrets.Service  // required: Secrets Manager v2
-	Operator  Operator          // required
-	Readiness Readiness         // required
+	Identity   *identity.Service   // required: IAM token and IAM Identity APIs
+	Resources  *resource.Service   // required: Resource Controller
+	Secrets    *secrets.Service    // required: Secrets Manager v2
+	Compute    *compute.Service    // optional: compute runtime (/coffer/v1/compute/projects)
+	Federation *federation.Service // optional: external OIDC issuers (/coffer/v1/federation/issuers)
+	Access     *access.Service     // optional: Policy Management and Access Groups (/v1/policies, /v2/policies, /v2/roles, /v2/groups)
+	Operator   Operator            // required
+	Readiness  Readiness           // required
+	// Gate serves the audit and explain APIs; nil: those routes answer 404.
+	Gate *authz.Gate
 	// Sealed reports whether the server is sealed; while it is, every API but
 	// health, metrics and the unseal routes answers 503.
 	Sealed func() bool
@@ -100,6 +108,12 @@ func New(cfg Config) (*Server, error) {
 	s.routeIdentity()
 	s.routeResource()
 	s.routeSecrets()
+	s.routeAudit()
+	s.routeAuthz()
+	s.routeCompute()
+	s.routeFederation()
+	s.routePolicy()
+	s.routeGroups()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, api.Errorf(api.ErrNotFound, "no such API: %s %s", r.Method, r.URL.Path))
 	})

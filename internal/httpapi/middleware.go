@@ -9,26 +9,15 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
-)
 
-type ctxKey int
-
-const (
-	requestIDKey ctxKey = iota
-	remoteAddrKey
+	"github.com/cofferhq/coffer/internal/reqctx"
 )
 
 // RequestID returns the request id of the request ctx belongs to, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return reqctx.RequestID(ctx) }
 
 // RemoteAddr returns the network address the request came from, or "".
-func RemoteAddr(ctx context.Context) string {
-	a, _ := ctx.Value(remoteAddrKey).(string)
-	return a
-}
+func RemoteAddr(ctx context.Context) string { return reqctx.RemoteAddr(ctx) }
 
 // validRequestID accepts a caller's request id if it is short and plain.
 func validRequestID(id string) bool {
@@ -62,8 +51,7 @@ func withRequestID(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		w.Header().Set("X-Correlation-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, remoteAddrKey, r.RemoteAddr)
+		ctx := reqctx.With(r.Context(), id, r.RemoteAddr, r.UserAgent())
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

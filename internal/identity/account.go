@@ -96,6 +96,9 @@ func (s *Service) CreateAccount(ctx context.Context, cred authz.Credential, req 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.accountCreated(ctx, acct.ID, admin.IAMID); err != nil {
+		return nil, err
+	}
 	view, err := s.apiKeyView(ctx, key)
 	if err != nil {
 		return nil, err

@@ -42,10 +42,15 @@ type BootstrapResult struct {
 
 // Bootstrap creates, on first start, the operator account, its
 // administrator, an API key for the administrator and the account's default
-// Secrets Manager instance, all in one transaction. Later calls change
-// nothing and report what exists.
+// Secrets Manager instance, all in one transaction, then runs
+// Config.OnAccountCreated (the administrator's policies). Later calls
+// create nothing but run OnAccountCreated again (it is idempotent), so that
+// a start interrupted between the two completes, and report what exists.
 func (s *Service) Bootstrap(ctx context.Context, cfg BootstrapConfig) (*BootstrapResult, error) {
 	if rec, err := s.bootstrapRecord(ctx); err == nil {
+		if err := s.accountCreated(ctx, rec.AccountID, rec.AdminIAMID); err != nil {
+			return nil, err
+		}
 		return &BootstrapResult{BootstrapRecord: *rec}, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -85,6 +90,9 @@ func (s *Service) Bootstrap(ctx context.Context, cfg BootstrapConfig) (*Bootstra
 	if err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
+	if err := s.accountCreated(ctx, rec.AccountID, rec.AdminIAMID); err != nil {
+		return nil, err
+	}
 	s.log.Info("bootstrap created the operator account", "account_id", rec.AccountID, "admin", rec.AdminIAMID,
 		"default_instance", rec.DefaultInstance)
 	return &BootstrapResult{BootstrapRecord: rec, Created: true, APIKey: value}, nil
@@ -101,6 +109,22 @@ func (s *Service) bootstrapRecord(ctx context.Context) (*BootstrapRecord, error)
 	}
 	return &rec, nil
 }
+
+// accountCreated runs Config.OnAccountCreated, if any.
+func (s *Service) accountCreated(ctx context.Context, accountID, adminIAMID string) error {
+	if s.onAccountCreated == nil {
+		return nil
+	}
+	if err := s.onAccountCreated(ctx, accountID, adminIAMID); err != nil {
+		return fmt.Errorf("account %s: creating the administrator's policies: %w", accountID, err)
+	}
+	return nil
+}
+
+// OperatorAccount returns the id of the operator account, created at
+// bootstrap. Errors: store.ErrNotFound before the bootstrap (a sealed
+// server that was never unsealed), store errors.
+func (s *Service) OperatorAccount(ctx context.Context) (string, error) { return s.operatorAccount(ctx) }
 
 // operatorAccount returns the id of the account created at bootstrap.
 func (s *Service) operatorAccount(ctx context.Context) (string, error) {

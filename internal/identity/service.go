@@ -43,6 +43,11 @@ type Config struct {
 	// Coffer's compute runtime issuer (for the federation of external OIDC
 	// issuers).
 	CRIssuers []CRIssuers
+	// OnAccountCreated runs after Bootstrap and CreateAccount created an
+	// account and its administrator (and again on every later Bootstrap, so
+	// it must be idempotent): the server creates the administrator's
+	// policies there. nil: nothing runs.
+	OnAccountCreated func(ctx context.Context, accountID, adminIAMID string) error
 }
 
 // Service owns accounts, users, service IDs, API keys and trusted profiles,
@@ -66,7 +71,8 @@ type Service struct {
 	computeMu    sync.Mutex
 	computeRings map[string]*keyRing // by account
 
-	gate *authz.Gate // authorizes the IAM Identity operations; authenticates with s
+	gate             *authz.Gate // authorizes the IAM Identity operations; authenticates with s
+	onAccountCreated func(ctx context.Context, accountID, adminIAMID string) error
 }
 
 // New returns the identity service.
@@ -94,8 +100,14 @@ func New(cfg Config) (*Service, error) {
 	s.computeRings = map[string]*keyRing{}
 	s.crIssuers = append([]CRIssuers{computeIssuers{s}}, cfg.CRIssuers...)
 	s.gate = authz.NewGate(s)
+	s.onAccountCreated = cfg.OnAccountCreated
 	return s, nil
 }
+
+// SetGate makes the service authorize with g, the server's gate, instead of
+// its own bootstrap-rule gate. The server calls it once, before serving:
+// the gate authenticates with this service, so it exists only after it.
+func (s *Service) SetGate(g *authz.Gate) { s.gate = g }
 
 // apiKeyPepper returns the pepper, creating it on first use.
 func (s *Service) apiKeyPepper(ctx context.Context) ([]byte, error) {

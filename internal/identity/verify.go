@@ -243,9 +243,15 @@ func (s *Service) principal(ctx context.Context, subj *subject, apiKeyID string)
 }
 
 // invalidateSubject forgets, on this node, every cached verification of a
-// token of iamID. The IAM Identity service calls it when a key, service ID,
-// profile or user changes; other nodes converge within 30 s.
-func (s *Service) invalidateSubject(iamID string) { s.cache.dropSubject(iamID) }
+// token of iamID, and has the gate forget its cached decisions (on every
+// node). The IAM Identity service calls it when a key, service ID, profile
+// or user changes; other nodes' token caches converge within 30 s.
+func (s *Service) invalidateSubject(iamID string) {
+	s.cache.dropSubject(iamID)
+	if err := s.gate.Invalidate(context.Background()); err != nil {
+		s.log.Warn("identity: invalidating cached authorization decisions failed", "error", err.Error())
+	}
+}
 
 // tokenCache holds verified tokens by SHA-256 of the token, each until
 // min(token exp, 30 s after verification).

@@ -220,6 +220,14 @@ var identityGrants = func() []grant {
 			g = append(g, grant{"iam-identity." + n.noun + "." + v, verbs[v]})
 		}
 	}
+	// A federation issuer lets outside tokens into the account: only an
+	// Administrator registers, changes or removes one.
+	for _, v := range []string{"get", "list"} {
+		g = append(g, grant{"iam-identity.federation-issuer." + v, vPlus})
+	}
+	for _, v := range []string{"create", "update", "delete"} {
+		g = append(g, grant{"iam-identity.federation-issuer." + v, rA})
+	}
 	return g
 }()
 

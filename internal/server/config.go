@@ -32,7 +32,10 @@ type Config struct {
 	BootstrapAPIKey string        // value of the bootstrap API key (environment only)
 	MaxBodyBytes    int64         // request body cap; default 2 MiB
 	ShutdownTimeout time.Duration // graceful shutdown limit; default 30s
-	LogLevel        string        // debug, info (default), warn, error
+	// ReclamationWindow is how long a deleted instance can be restored
+	// before its data keys are destroyed; default 7 days (168h).
+	ReclamationWindow time.Duration
+	LogLevel          string // debug, info (default), warn, error
 }
 
 // setting describes one configuration knob: its flag, its variable, its
@@ -92,6 +95,16 @@ var settings = []setting{
 				return fmt.Errorf("must be a positive duration such as 30s")
 			}
 			c.ShutdownTimeout = d
+			return nil
+		}},
+	{flag: "reclamation-window", env: "COFFER_RECLAMATION_WINDOW", def: "168h",
+		help: "how long a deleted instance waits before its keys are destroyed",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return fmt.Errorf("must be a duration such as 168h or 0s")
+			}
+			c.ReclamationWindow = d
 			return nil
 		}},
 	{flag: "log-level", env: "COFFER_LOG_LEVEL", def: "info", help: "debug, info, warn or error",

@@ -20,7 +20,11 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/access"
+	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/compute"
+	"github.com/cofferhq/coffer/internal/federation"
 	"github.com/cofferhq/coffer/internal/httpapi"
 	"github.com/cofferhq/coffer/internal/identity"
 	"github.com/cofferhq/coffer/internal/kms"
@@ -40,15 +44,22 @@ const DevAPIKey = "coffer-dev-apikey-not-for-production"
 
 // Server is a running Coffer.
 type Server struct {
-	cfg       Config
-	log       *slog.Logger
-	store     *store.Store
-	keys      *kms.Keys
-	identity  *identity.Service
-	http      *httpapi.Server
-	ln        net.Listener
-	bootstrap *identity.BootstrapResult
-	tmpDir    string // removed at Close in dev mode
+	cfg        Config
+	log        *slog.Logger
+	store      *store.Store
+	keys       *kms.Keys
+	identity   *identity.Service
+	fedIssuers *federation.Registry // external OIDC issuers of the cr-token grant
+	audit      *audit.Log
+	gate       *authz.Gate
+	access     *access.Service
+	stopBG     context.CancelFunc // stops the audit log's and the gate's Run
+	bgDone     chan struct{}
+	http       *httpapi.Server
+	ln         net.Listener
+	bootstrap  *identity.BootstrapResult
+	resources  *resource.Service // instances; its Run reclaims deleted ones
+	tmpDir     string            // removed at Close in dev mode
 }
 
 // Options are the parts of a server that are not configuration.
@@ -119,8 +130,15 @@ func (s *Server) openKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.identity, err = identity.New(identity.Config{Store: s.store, Keys: s.keys, Logger: s.log, PublicURL: s.cfg.PublicURL})
+	if s.fedIssuers, err = federation.NewRegistry(federation.Config{Store: s.store, Logger: s.log}); err != nil {
+		return err
+	}
+	s.identity, err = identity.New(identity.Config{Store: s.store, Keys: s.keys, Logger: s.log, PublicURL: s.cfg.PublicURL,
+		OnAccountCreated: s.createAdminPolicies, CRIssuers: []identity.CRIssuers{s.fedIssuers}})
 	if err != nil {
+		return err
+	}
+	if err := s.buildGate(); err != nil {
 		return err
 	}
 	s.keys.OnUnseal(s.runBootstrap)
@@ -147,14 +165,24 @@ func (s *Server) runBootstrap(ctx context.Context) error {
 }
 
 func (s *Server) buildHTTP() error {
-	gate := authz.NewGate(s.identity)
+	gate := s.gate
 	resources, err := resource.New(resource.Config{Store: s.store, Keys: s.keys, Gate: gate, Logger: s.log,
-		PublicURL: s.cfg.PublicURL})
+		PublicURL: s.cfg.PublicURL, ReclamationWindow: s.cfg.ReclamationWindow})
 	if err != nil {
 		return err
 	}
+	s.resources = resources
 	secretsSvc, err := secrets.New(secrets.Config{Store: s.store, Keys: s.keys, Gate: gate, Resources: resources,
 		Identity: s.identity, Logger: s.log, PublicURL: s.cfg.PublicURL})
+	if err != nil {
+		return err
+	}
+	computeSvc, err := compute.New(compute.Config{Store: s.store, Gate: gate, Minter: s.identity, Region: s.cfg.Region,
+		Logger: s.log})
+	if err != nil {
+		return err
+	}
+	fedSvc, err := federation.New(federation.ServiceConfig{Registry: s.fedIssuers, Gate: gate})
 	if err != nil {
 		return err
 	}
@@ -165,8 +193,12 @@ func (s *Server) buildHTTP() error {
 		Identity:     s.identity,
 		Resources:    resources,
 		Secrets:      secretsSvc,
+		Compute:      computeSvc,
+		Federation:   fedSvc,
+		Access:       s.access,
 		Operator:     operator.New(s.keys, gate, s.log),
 		Readiness:    readiness{s},
+		Gate:         gate,
 		Sealed:       s.keys.Sealed,
 	})
 	return err
@@ -175,7 +207,7 @@ func (s *Server) buildHTTP() error {
 type readiness struct{ s *Server }
 
 func (r readiness) Ready(ctx context.Context) map[string]error {
-	checks := map[string]error{"store": r.s.store.Ping(ctx), "seal": nil}
+	checks := map[string]error{"store": r.s.store.Ping(ctx), "seal": nil, "audit": r.s.audit.Healthy()}
 	if r.s.keys.Sealed() {
 		checks["seal"] = api.Errorf(api.ErrSealed, "sealed")
 	}
@@ -205,6 +237,7 @@ func (s *Server) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	s.startBackground()
 	errc := make(chan error, 1)
 	go func() {
 		if s.cfg.TLSCert != "" {
@@ -236,6 +269,7 @@ func (s *Server) Close() error {
 	if s.ln != nil {
 		s.ln.Close()
 	}
+	s.stopBackground()
 	if s.store != nil {
 		err = s.store.Close()
 		s.store = nil

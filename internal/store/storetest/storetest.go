@@ -109,13 +109,19 @@ func Run(t *testing.T, open func(testing.TB) *store.Store) {
 		{"User", users.run},
 		{"APIKey", apiKeys.run},
 		{"Instance", instances.run},
+		{"Resource", runResource},
 		{"Identity", runIdentity},
+		{"Compute", runCompute},
 		{"Audit", testAudit},
+		{"Federation", runFederation},
+		{"Policy", runPolicy},
+		{"Secrets", runSecrets},
 	}
 	for _, e := range entities {
 		t.Run(e.name, func(t *testing.T) { e.run(t, open) })
 	}
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	tests := []struct {
 		name string
 		test func(*testing.T, *store.Store)

@@ -1,0 +1,96 @@
+package authz
+
+import (
+	"context"
+
+	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/audit"
+	"github.com/cofferhq/coffer/internal/reqctx"
+)
+
+// outcome is what an audit event of a decision says.
+type outcome struct {
+	allowed bool
+	failure bool // the decision could not be made
+	reason  string
+}
+
+// errAuditDown is the answer when a decision cannot be recorded: the
+// operation is refused (fail closed).
+var errAuditDown = api.Errorf(api.ErrUnavailable,
+	"the audit trail cannot record this request, so it was refused; try again later")
+
+// auditDecision writes the audit event of a decision about p.
+func (g *Gate) auditDecision(ctx context.Context, p *Principal, action string, res Resource, o outcome) error {
+	if g.legacy {
+		return nil
+	}
+	e := g.event(ctx, action, res)
+	e.Initiator.IAMID, e.Initiator.Kind = p.IAMID, initiatorKind(p.Kind)
+	e.Initiator.APIKeyID, e.Initiator.ProfileID = p.APIKeyID, p.ProfileID
+	if e.AccountID == "" {
+		e.AccountID = p.AccountID
+	}
+	switch {
+	case o.failure:
+		e.Outcome, e.Reason = api.OutcomeFailure, o.reason
+	case o.allowed:
+		e.Outcome = api.OutcomeSuccess
+	default:
+		e.Outcome, e.Reason = api.OutcomeDenied, o.reason
+	}
+	return g.write(ctx, e)
+}
+
+// auditAnonymous writes the audit event of a failed authentication. The
+// credential never reaches it; the reason is the error's caller-safe
+// message.
+func (g *Gate) auditAnonymous(ctx context.Context, action string, res Resource, cause error) error {
+	if g.legacy {
+		return nil
+	}
+	e := g.event(ctx, action, res)
+	e.Initiator.Kind = api.InitiatorAnonymous
+	e.Outcome, e.Reason = api.OutcomeFailure, "unauthenticated: "+api.Message(cause)
+	return g.write(ctx, e)
+}
+
+// event returns the parts of an event that come from the request.
+func (g *Gate) event(ctx context.Context, action string, res Resource) audit.Event {
+	e := audit.Event{Time: g.now(), RequestID: reqctx.RequestID(ctx), Action: action, Target: res.CRN,
+		AccountID: res.AccountID}
+	e.Initiator.SourceAddr, e.Initiator.UserAgent = reqctx.RemoteAddr(ctx), reqctx.UserAgent(ctx)
+	if res.ServiceInstance != "" || res.ResourceType != "" || res.ID != "" {
+		e.Details = map[string]string{}
+		for k, v := range map[string]string{"service_instance": res.ServiceInstance,
+			"resource_type": res.ResourceType, "resource": res.ID} {
+			if v != "" {
+				e.Details[k] = v
+			}
+		}
+	}
+	return e
+}
+
+// write commits e; a failure is logged here (the caller only learns that
+// the audit trail is down) and refuses the operation.
+func (g *Gate) write(ctx context.Context, e audit.Event) error {
+	if err := g.audit.Write(ctx, e); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		g.log.ErrorContext(ctx, "authz: cannot write the audit event of a decision; refusing the request",
+			"request_id", e.RequestID, "action", e.Action, "error", err.Error())
+		return errAuditDown
+	}
+	return nil
+}
+
+// initiatorKind maps a principal kind to an audit initiator kind.
+func initiatorKind(kind string) string {
+	switch kind {
+	case api.InitiatorServiceID, api.InitiatorProfile:
+		return kind
+	}
+	return api.InitiatorUser
+}

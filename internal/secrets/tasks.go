@@ -1,0 +1,184 @@
+package secrets
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/secrets/secrettype"
+	"github.com/cofferhq/coffer/internal/store"
+)
+
+func taskView(t *store.SecretTask) api.SecretTask {
+	out := api.SecretTask{ID: t.ID, CreatedBy: t.CreatedBy, CreationDate: api.NewSecretsTime(t.CreatedAt),
+		LastUpdateDate: api.NewSecretsTime(t.UpdatedAt), UpdatedBy: t.UpdatedBy, Type: t.Type, Status: t.Status,
+		Trigger: t.Trigger, SecretID: t.SecretID, SecretVersionID: t.VersionID}
+	if len(t.Errors) > 0 {
+		_ = json.Unmarshal(t.Errors, &out.Errors)
+	}
+	return out
+}
+
+func errTaskNotFound(id string) error { return api.Errorf(api.ErrNotFound, "task %s not found", id) }
+
+// taskSecret finds a custom_credentials secret for a task operation.
+func (s *Service) taskSecret(ctx context.Context, cred authz.Credential, instance, secretID, action string) (*call, *store.Secret, error) {
+	c, x, err := s.secretFor(ctx, cred, instance, secretID, action)
+	if err != nil {
+		return nil, nil, err
+	}
+	if x.Type != api.SecretTypeCustomCredentials {
+		return nil, nil, api.Errorf(api.ErrInvalid, "tasks exist only for custom_credentials secrets")
+	}
+	return c, x, nil
+}
+
+// ListSecretTasks returns the tasks of a custom_credentials secret
+// (secrets-manager.secret-tasks.list). Errors: api.ErrNotFound, api.ErrInvalid.
+func (s *Service) ListSecretTasks(ctx context.Context, cred authz.Credential, instance, secretID string) (*api.SecretTaskList, error) {
+	_, x, err := s.taskSecret(ctx, cred, instance, secretID, actTasksList)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.st.SecretTasks(ctx, x.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &api.SecretTaskList{Tasks: make(api.List[api.SecretTask], 0, len(rows))}
+	for _, t := range rows {
+		out.Tasks = append(out.Tasks, taskView(t))
+	}
+	return out, nil
+}
+
+// SecretTask returns task id of the secret (secrets-manager.secret-task.read).
+// Errors: api.ErrNotFound, api.ErrInvalid.
+func (s *Service) SecretTask(ctx context.Context, cred authz.Credential, instance, secretID, id string) (*api.SecretTask, error) {
+	_, x, err := s.taskSecret(ctx, cred, instance, secretID, actTaskRead)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.st.SecretTask(ctx, x.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errTaskNotFound(id)
+	} else if err != nil {
+		return nil, err
+	}
+	v := taskView(t)
+	return &v, nil
+}
+
+// ReplaceSecretTask records a provider's report on a task
+// (secrets-manager.secret-task.update, IBM's SecretTaskUpdater role): status
+// credentials_created with credentials {id, payload} stores the payload as
+// the data of the task's version; credentials_deleted and failed (with
+// errors) update the task. Errors: api.ErrNotFound, api.ErrInvalid,
+// api.ErrFailedPrecondition (the task is already finished).
+func (s *Service) ReplaceSecretTask(ctx context.Context, cred authz.Credential, instance, secretID, id string, body []byte) (*api.SecretTask, error) {
+	c, x, err := s.taskSecret(ctx, cred, instance, secretID, actTaskUpdate)
+	if err != nil {
+		return nil, err
+	}
+	p, err := decodeTaskUpdate(body)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.st.SecretTask(ctx, x.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errTaskNotFound(id)
+	} else if err != nil {
+		return nil, err
+	}
+	if t.Status != api.TaskStatusQueued && t.Status != api.TaskStatusProcessing {
+		return nil, api.Errorf(api.ErrFailedPrecondition, "task %s is already %s", id, t.Status)
+	}
+	t.Status, t.UpdatedBy = p.Status, c.p.IAMID
+	t.Errors = encodeMetadata(api.List[api.SecretTaskError](p.Errors))
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		if p.Status == api.TaskStatusCredentialsCreated {
+			if err := s.deliver(ctx, tx, c, x, t.VersionID, p.Credentials); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateSecretTask(ctx, t)
+	})
+	if err != nil {
+		return nil, storeErr(err, "task "+id)
+	}
+	v := taskView(t)
+	return &v, nil
+}
+
+func decodeTaskUpdate(body []byte) (*api.SecretTaskPrototype, error) {
+	status, err := api.Discriminator(body, "status")
+	if err != nil {
+		return nil, err
+	}
+	p := new(api.SecretTaskPrototype)
+	var req []string
+	switch status {
+	case api.TaskStatusCredentialsCreated:
+		req = []string{"status", "credentials"}
+	case api.TaskStatusCredentialsDeleted:
+		req = []string{"status"}
+	case api.TaskStatusFailed:
+		req = []string{"status", "errors"}
+	default:
+		return nil, api.Errorf(api.ErrInvalid, "status must be credentials_created, credentials_deleted or failed")
+	}
+	if _, err := decodeStrict(body, status+" task update", req, req, p); err != nil {
+		return nil, err
+	}
+	if c := p.Credentials; c != nil && (c.ID == "" || len(c.Payload) == 0) {
+		return nil, api.Errorf(api.ErrInvalid, "credentials.id and credentials.payload are required")
+	}
+	return p, nil
+}
+
+// deliver stores reported credentials as the data of version versionID.
+func (s *Service) deliver(ctx context.Context, tx *store.Tx, c *call, x *store.Secret, versionID string, creds *api.NewCredentials) error {
+	payload, err := secrettype.CustomCredentialsPayload(creds.Payload, secrettype.Env{Now: s.now(), MaxPayload: s.maxPayload()})
+	if err != nil {
+		return err
+	}
+	defer zero(payload)
+	v, err := tx.SecretVersion(ctx, x.ID, versionID)
+	if err != nil {
+		return fmt.Errorf("version %s of task: %w", versionID, err)
+	}
+	m, err := versionMetaOf(x, v)
+	if err != nil {
+		return err
+	}
+	m.CredentialsID = creds.ID
+	v.Metadata = encodeMetadata(m)
+	if v.Payload, err = s.seal(ctx, c.in.GUID, x.ID, v.ID, payload); err != nil {
+		return err
+	}
+	v.PayloadAvailable = true
+	if err := tx.UpdateSecretVersion(ctx, v); err != nil {
+		return err
+	}
+	if x.State == api.StatePreActivation {
+		x.State = api.StateActive
+		return tx.UpdateSecret(ctx, x)
+	}
+	return nil
+}
+
+// DeleteSecretTask deletes a task (secrets-manager.secret-task.delete).
+// Errors: api.ErrNotFound, api.ErrInvalid.
+func (s *Service) DeleteSecretTask(ctx context.Context, cred authz.Credential, instance, secretID, id string) error {
+	_, x, err := s.taskSecret(ctx, cred, instance, secretID, actTaskDelete)
+	if err != nil {
+		return err
+	}
+	err = s.st.DeleteSecretTask(ctx, x.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errTaskNotFound(id)
+	}
+	return err
+}

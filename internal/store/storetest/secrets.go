@@ -1,0 +1,247 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/store"
+)
+
+// runSecrets covers the Secrets Manager tables (migration 0006).
+func runSecrets(t *testing.T, open func(testing.TB) *store.Store) {
+	tests := []struct {
+		name string
+		test func(*testing.T, *store.Store)
+	}{
+		{"Groups", testSecretGroups},
+		{"SecretWithVersions", testSecretWithVersions},
+		{"ListSecretsFilters", testListSecretsFilters},
+		{"Locks", testSecretLocks},
+		{"ConfigurationsNotificationsTasks", testSecretConfigs},
+		{"InstanceCascade", testSecretsCascade},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.test(t, open(t)) })
+	}
+}
+
+func mustSecretsInstance(tb testing.TB, s *store.Store, acct string) string {
+	tb.Helper()
+	mustCreateAccount(tb, s, acct)
+	in := instances.make(acct, 1)
+	if err := s.CreateInstance(context.Background(), in); err != nil {
+		tb.Fatalf("CreateInstance: %v", err)
+	}
+	return in.GUID
+}
+
+func mustSecret(tb testing.TB, s *store.Store, inst, id, name string, labels ...string) (*store.Secret, *store.SecretVersion) {
+	tb.Helper()
+	x := &store.Secret{ID: id, InstanceGUID: inst, GroupID: "default", Type: "arbitrary", Name: name, Labels: labels,
+		State: 1, Metadata: []byte(`{}`), CreatedBy: "me"}
+	v := &store.SecretVersion{ID: id + "-v1", Payload: []byte{1, 2, 3}, PayloadAvailable: true, Metadata: []byte(`{}`), CreatedBy: "me"}
+	if err := s.Update(context.Background(), func(tx *store.Tx) error { return tx.CreateSecret(context.Background(), x, v) }); err != nil {
+		tb.Fatalf("CreateSecret(%s): %v", id, err)
+	}
+	return x, v
+}
+
+func testSecretGroups(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	inst := mustSecretsInstance(t, s, "acct-sg")
+	g := &store.SecretGroup{InstanceGUID: inst, ID: "g1", Name: "one", CreatedBy: "me"}
+	if err := s.CreateSecretGroup(ctx, g); err != nil {
+		t.Fatalf("CreateSecretGroup = %v", err)
+	}
+	wantKind(t, "duplicate group name", s.CreateSecretGroup(ctx, &store.SecretGroup{InstanceGUID: inst, ID: "g2", Name: "one"}), store.ErrAlreadyExists)
+	got, err := s.SecretGroupByName(ctx, inst, "one")
+	if err != nil || got.ID != "g1" {
+		t.Fatalf("SecretGroupByName = %v, %v", got, err)
+	}
+	g.Description = "d"
+	if err := s.UpdateSecretGroup(ctx, g); err != nil {
+		t.Fatalf("UpdateSecretGroup = %v", err)
+	}
+	g.Revision--
+	wantKind(t, "stale group update", s.UpdateSecretGroup(ctx, g), store.ErrConflict)
+	if err := s.DeleteSecretGroup(ctx, inst, "g1"); err != nil {
+		t.Fatalf("DeleteSecretGroup = %v", err)
+	}
+	wantKind(t, "deleted group", s.DeleteSecretGroup(ctx, inst, "g1"), store.ErrNotFound)
+}
+
+func testSecretWithVersions(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	inst := mustSecretsInstance(t, s, "acct-sv")
+	x, v1 := mustSecret(t, s, inst, "s1", "one", "a", "b")
+	dup := &store.Secret{ID: "s2", InstanceGUID: inst, GroupID: "default", Type: "arbitrary", Name: "one", Metadata: []byte(`{}`)}
+	err := s.Update(ctx, func(tx *store.Tx) error {
+		return tx.CreateSecret(ctx, dup, &store.SecretVersion{ID: "s2-v1", Metadata: []byte(`{}`)})
+	})
+	wantKind(t, "duplicate name in group and type", err, store.ErrAlreadyExists)
+	gx, gv, err := s.SecretWithCurrent(ctx, inst, "s1")
+	if err != nil {
+		t.Fatalf("SecretWithCurrent = %v", err)
+	}
+	if diff := cmp.Diff([]byte{1, 2, 3}, gv.Payload); diff != "" || gx.VersionsTotal != 1 || gv.ID != v1.ID {
+		t.Errorf("SecretWithCurrent payload (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, gx.Labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+	_, _, err = s.SecretWithCurrent(ctx, "other-instance", "s1")
+	wantKind(t, "secret of another instance", err, store.ErrNotFound)
+	v2 := &store.SecretVersion{ID: "s1-v2", SecretID: "s1", Seq: 2, PayloadAvailable: true, Payload: []byte{4}, Metadata: []byte(`{}`)}
+	err = s.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateSecretVersion(ctx, v2); err != nil {
+			return err
+		}
+		x.CurrentVersion, x.VersionsTotal = v2.ID, 2
+		return tx.UpdateSecret(ctx, x)
+	})
+	if err != nil {
+		t.Fatalf("new version: %v", err)
+	}
+	if err := s.DestroySecretVersionData(ctx, "s1", v1.ID); err != nil {
+		t.Fatalf("DestroySecretVersionData = %v", err)
+	}
+	old, err := s.SecretVersionBySeq(ctx, "s1", 1)
+	if err != nil || old.Payload != nil || old.PayloadAvailable {
+		t.Errorf("destroyed version = %+v, %v; want no payload", old, err)
+	}
+	vs, err := s.SecretVersions(ctx, "s1")
+	if err != nil || len(vs) != 2 || vs[0].ID != v2.ID || vs[0].Payload != nil {
+		t.Errorf("SecretVersions = %d versions, %v; want newest first without payloads", len(vs), err)
+	}
+	if err := s.MarkSecretDownloaded(ctx, "s1", v2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if gx, _ := s.Secret(ctx, inst, "s1"); !gx.Downloaded {
+		t.Error("Downloaded after MarkSecretDownloaded = false")
+	}
+}
+
+func testListSecretsFilters(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	inst := mustSecretsInstance(t, s, "acct-sl")
+	for i := range 5 {
+		labels := []string{"all"}
+		if i%2 == 0 {
+			labels = append(labels, "even")
+		}
+		mustSecret(t, s, inst, fmt.Sprintf("s%d", i), fmt.Sprintf("name_%d", i), labels...)
+	}
+	tests := []struct {
+		name string
+		f    store.SecretFilter
+		want int
+	}{
+		{"all", store.SecretFilter{}, 5},
+		{"labels", store.SecretFilter{Labels: []string{"all", "even"}}, 3},
+		{"search name", store.SecretFilter{Search: "NAME_3"}, 1},
+		{"search underscore is literal", store.SecretFilter{Search: "e_"}, 5},
+		{"search label", store.SecretFilter{Search: "eve"}, 3},
+		{"types", store.SecretFilter{Types: []string{"kv"}}, 0},
+		{"groups", store.SecretFilter{Groups: []string{"default"}}, 5},
+	}
+	for _, tc := range tests {
+		got, total, err := s.ListSecrets(ctx, inst, tc.f)
+		if err != nil || total != int64(tc.want) || len(got) != tc.want {
+			t.Errorf("ListSecrets(%s) = %d of %d, %v; want %d", tc.name, len(got), total, err, tc.want)
+		}
+	}
+	page, total, err := s.ListSecrets(ctx, inst, store.SecretFilter{Sort: "-name", Offset: 1, Limit: 2})
+	if err != nil || total != 5 || len(page) != 2 || page[0].Name != "name_3" {
+		t.Errorf("ListSecrets(-name, offset 1, limit 2) = %d of %d, %v", len(page), total, err)
+	}
+}
+
+func testSecretLocks(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	inst := mustSecretsInstance(t, s, "acct-lk")
+	x, v := mustSecret(t, s, inst, "s1", "one")
+	for _, d := range []string{"first", "second"} { // the same name replaces
+		if err := s.PutSecretLock(ctx, &store.SecretLock{VersionID: v.ID, Name: "l1", SecretID: x.ID, InstanceGUID: inst,
+			Description: d, Attributes: []byte(`{"a":1}`)}); err != nil {
+			t.Fatalf("PutSecretLock = %v", err)
+		}
+	}
+	if n, err := s.RecountSecretLocks(ctx, x.ID); err != nil || n != 1 {
+		t.Errorf("RecountSecretLocks = %d, %v; want 1", n, err)
+	}
+	locks, err := s.SecretLocks(ctx, x.ID)
+	if err != nil || len(locks) != 1 || locks[0].Description != "second" {
+		t.Errorf("SecretLocks = %v, %v", locks, err)
+	}
+	locked, total, err := s.ListLockedSecrets(ctx, inst, store.LockedSecretFilter{Limit: 10, Search: "L1"})
+	if err != nil || total != 1 || len(locked) != 1 {
+		t.Errorf("ListLockedSecrets = %d, %v", total, err)
+	}
+	if n, err := s.DeleteSecretLocks(ctx, v.ID, []string{"l1", "missing"}); err != nil || n != 1 {
+		t.Errorf("DeleteSecretLocks = %d, %v; want 1", n, err)
+	}
+}
+
+func testSecretConfigs(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	inst := mustSecretsInstance(t, s, "acct-cf")
+	for _, typ := range []string{"a_type", "b_type"} { // one name, two types
+		c := &store.SecretConfiguration{InstanceGUID: inst, ConfigType: typ, Name: "cfg", SecretType: "x",
+			Metadata: []byte(`{}`), Sealed: []byte{9}}
+		if err := s.CreateSecretConfiguration(ctx, c); err != nil {
+			t.Fatalf("CreateSecretConfiguration(%s) = %v", typ, err)
+		}
+	}
+	wantKind(t, "duplicate configuration", s.CreateSecretConfiguration(ctx, &store.SecretConfiguration{InstanceGUID: inst,
+		ConfigType: "a_type", Name: "cfg", Metadata: []byte(`{}`)}), store.ErrAlreadyExists)
+	named, err := s.SecretConfigurationsNamed(ctx, inst, "cfg")
+	if err != nil || len(named) != 2 {
+		t.Errorf("SecretConfigurationsNamed = %d, %v; want 2", len(named), err)
+	}
+	n := &store.NotificationsRegistration{InstanceGUID: inst, InstanceCRN: "crn:1", SourceName: "src"}
+	if err := s.PutNotificationsRegistration(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	n.InstanceCRN = "crn:2"
+	if err := s.PutNotificationsRegistration(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkNotificationsTest(ctx, inst, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.NotificationsRegistration(ctx, inst)
+	if err != nil || got.InstanceCRN != "crn:2" || got.TestRequestedAt.IsZero() {
+		t.Errorf("NotificationsRegistration = %+v, %v", got, err)
+	}
+	x, v := mustSecret(t, s, inst, "s1", "one")
+	task := &store.SecretTask{ID: "t1", SecretID: x.ID, VersionID: v.ID, Type: api.TaskTypeCreateCredentials,
+		Status: api.TaskStatusQueued, Trigger: api.TaskTriggerSecretCreation}
+	if err := s.CreateSecretTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	task.Status, task.Errors = api.TaskStatusFailed, []byte(`[{"code":"c","description":"d"}]`)
+	if err := s.UpdateSecretTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SecretTask(ctx, x.ID, "t1"); err != nil || got.Status != api.TaskStatusFailed {
+		t.Errorf("SecretTask = %+v, %v", got, err)
+	}
+}
+
+func testSecretsCascade(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	inst := mustSecretsInstance(t, s, "acct-cc")
+	mustSecret(t, s, inst, "s1", "one", "l")
+	if err := s.DeleteInstance(ctx, inst); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Secret(ctx, inst, "s1")
+	wantKind(t, "secret of a deleted instance", err, store.ErrNotFound)
+	_, err = s.SecretVersion(ctx, "s1", "s1-v1")
+	wantKind(t, "version of a deleted instance", err, store.ErrNotFound)
+}
