@@ -94,3 +94,37 @@ func initiatorKind(kind string) string {
 	}
 	return api.InitiatorUser
 }
+
+// Login is a security-relevant event that is not an authorization
+// decision: a token request at the IAM token endpoint.
+type Login struct {
+	Action    string // e.g. "iam-identity.token.create"
+	IAMID     string // the subject that logged in ("" when the request was refused)
+	Kind      string // principal kind of IAMID
+	AccountID string
+	APIKeyID  string
+	ProfileID string
+	Allowed   bool
+	Reason    string            // why it was refused; never a credential
+	Details   map[string]string // e.g. the grant type
+}
+
+// RecordLogin writes the audit event of a login. Like decisions, it fails
+// closed: when the event cannot be written the login must be refused.
+func (g *Gate) RecordLogin(ctx context.Context, l Login) error {
+	if g.legacy {
+		return nil
+	}
+	e := g.event(ctx, l.Action, Resource{AccountID: l.AccountID})
+	e.Initiator.IAMID, e.Initiator.APIKeyID, e.Initiator.ProfileID = l.IAMID, l.APIKeyID, l.ProfileID
+	e.Initiator.Kind = api.InitiatorAnonymous
+	if l.IAMID != "" {
+		e.Initiator.Kind = initiatorKind(l.Kind)
+	}
+	e.Details = l.Details
+	e.Outcome = api.OutcomeSuccess
+	if !l.Allowed {
+		e.Outcome, e.Reason = api.OutcomeFailure, l.Reason
+	}
+	return g.write(ctx, e)
+}

@@ -99,3 +99,29 @@ func (s *Service) secretServiceID(ctx context.Context, req SecretAPIKeyRequest) 
 	return &store.ServiceID{ID: id, AccountID: req.AccountID, IAMID: IAMIDOf(id), Name: name,
 		Description: req.ServiceDescription}, true, nil
 }
+
+// DeleteSecretAPIKey deletes API key apiKeyID of accountID that
+// IssueSecretAPIKey created for a Secrets Manager secret whose version is
+// retired. Like IssueSecretAPIKey it does NOT pass the gate: only the secrets
+// service calls it, for a key id it recorded itself. A key that is already
+// gone is not an error. Errors: api.ErrInvalid (the key belongs to another
+// account), api.ErrConflict (the key is locked).
+func (s *Service) DeleteSecretAPIKey(ctx context.Context, accountID, apiKeyID string) error {
+	k, err := s.st.APIKey(ctx, apiKeyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if k.AccountID != accountID {
+		return api.Errorf(api.ErrInvalid, "API key %s is not of account %s", apiKeyID, accountID)
+	}
+	if k.Locked {
+		return errLocked("API key", k.ID)
+	}
+	if err := s.st.DeleteAPIKey(ctx, apiKeyID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	s.invalidateSubject(k.IAMID)
+	return nil
+}

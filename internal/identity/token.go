@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/authz"
 	"github.com/cofferhq/coffer/internal/store"
 )
 
@@ -29,7 +30,47 @@ type signedClaims struct {
 // Refused credentials and inputs are *TokenError values with IBM's BXNIM
 // codes (HTTP 400); other errors are the store's or api.ErrSealed. The
 // response never appears in logs (TokenResponse redacts itself).
+//
+// Every request, granted or refused, is written to the audit trail (action
+// iam-identity.token.create, with the grant type); if the event cannot be
+// written, no token is issued.
 func (s *Service) Token(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
+	resp, err := s.grant(ctx, req)
+	if s.gate == nil {
+		return resp, err
+	}
+	l := authz.Login{Action: ActionTokenCreate, Details: map[string]string{"grant_type": req.GrantType}}
+	if err != nil {
+		l.Reason = "refused: " + api.Message(err)
+	} else if c := resp.claims; c != nil {
+		l.Allowed, l.IAMID, l.AccountID = true, c.IAMID, c.Account.BSS
+		l.Kind, l.APIKeyID = principalKind(c), resp.apiKeyID
+		if c.SubType == string(SubjectProfile) {
+			l.ProfileID = c.Identifier
+		}
+	}
+	if aerr := s.gate.RecordLogin(ctx, l); aerr != nil {
+		return nil, aerr
+	}
+	return resp, err
+}
+
+// ActionTokenCreate is the audit action of a token request.
+const ActionTokenCreate = "iam-identity.token.create"
+
+// principalKind is the principal kind of a token's subject.
+func principalKind(c *Claims) string {
+	switch c.SubType {
+	case string(SubjectServiceID):
+		return KindServiceID
+	case string(SubjectProfile):
+		return KindProfile
+	}
+	return KindUser
+}
+
+// grant dispatches a token request to its grant.
+func (s *Service) grant(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 	switch req.GrantType {
 	case GrantAPIKey:
 		return s.apiKeyGrant(ctx, req)
@@ -86,6 +127,7 @@ func (s *Service) loginWithKey(ctx context.Context, req *TokenRequest, k *store.
 		return nil, err
 	}
 	resp := NewTokenResponse(access, refresh.Reveal(), &c)
+	resp.apiKeyID = k.ID
 	return &resp, nil
 }
 

@@ -212,6 +212,9 @@ type TokenResponse struct {
 	ExpiresIn    int64  `json:"expires_in"`
 	Expiration   int64  `json:"expiration"`
 	Scope        string `json:"scope"`
+
+	claims   *Claims // the access token's claims, for the audit trail
+	apiKeyID string  // the API key the login used, if any
 }
 
 // NewTokenResponse returns the response for an access token with claims c
@@ -219,7 +222,7 @@ type TokenResponse struct {
 func NewTokenResponse(accessToken, refreshToken string, c *Claims) TokenResponse {
 	return TokenResponse{
 		AccessToken: accessToken, RefreshToken: refreshToken, TokenType: "Bearer",
-		ExpiresIn: c.Expiry - c.IssuedAt, Expiration: c.Expiry, Scope: c.Scope,
+		ExpiresIn: c.Expiry - c.IssuedAt, Expiration: c.Expiry, Scope: c.Scope, claims: c,
 	}
 }
 

@@ -3,6 +3,7 @@ package secrets
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -47,7 +48,8 @@ func (i iamIssuer) IssueAPIKey(ctx context.Context, req secrettype.IAMCredential
 	k, err := i.s.ids.IssueSecretAPIKey(ctx, identity.SecretAPIKeyRequest{AccountID: account, CreatedBy: i.c.p.IAMID,
 		ServiceID: req.ServiceID, ServiceIDName: "sm-" + req.SecretName,
 		ServiceDescription: "Service ID of the Secrets Manager iam_credentials secret " + req.SecretName,
-		KeyName:            "sm-" + req.SecretName, KeyDescription: "API key of the Secrets Manager secret " + req.SecretName})
+		KeyName:            "sm-" + req.SecretName, KeyDescription: "API key of the Secrets Manager secret " + req.SecretName,
+		ExpiresAt: expiresAfter(i.s.now(), req.TTL)})
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +111,7 @@ type taskQueue struct {
 	s       *Service
 	c       *call
 	pending []pendingTask
+	auto    bool // an automatic rotation: tasks are triggered automatic_secret_rotation
 }
 
 type pendingTask struct {
@@ -132,7 +135,11 @@ func (q *taskQueue) QueueCreateCredentials(ctx context.Context, req secrettype.C
 		return "", api.Errorf(api.ErrInvalid, "configuration %q is not a custom_credentials_configuration of the instance", req.Configuration)
 	}
 	id := "sm-task-" + uuid.NewString()
-	q.pending = append(q.pending, pendingTask{id: id, trigger: req.Trigger})
+	trigger := req.Trigger
+	if q.auto && trigger == api.TaskTriggerManualRotation {
+		trigger = api.TaskTriggerAutomaticRotation
+	}
+	q.pending = append(q.pending, pendingTask{id: id, trigger: trigger})
 	return id, nil
 }
 
@@ -150,4 +157,12 @@ func (q *taskQueue) store(ctx context.Context, tx *store.Tx, secretID, versionID
 		}
 	}
 	return nil
+}
+
+// expiresAfter returns now + ttl, or zero for no ttl.
+func expiresAfter(now time.Time, ttl time.Duration) time.Time {
+	if ttl <= 0 {
+		return time.Time{}
+	}
+	return now.Add(ttl)
 }

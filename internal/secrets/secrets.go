@@ -93,6 +93,11 @@ type Config struct {
 	// VersionDataLimit is how many versions of a secret keep their data;
 	// 0 = DefaultVersionDataLimit. It is never below 2 (current and previous).
 	VersionDataLimit int
+	// CredentialsGrace is how long a superseded version of an
+	// iam_credentials, service_credentials or custom_credentials secret
+	// keeps its credentials before the scheduler retires them (once it has
+	// no lock); 0 = DefaultCredentialsGrace.
+	CredentialsGrace time.Duration
 }
 
 // Service implements the Secrets Manager v2 operations.

@@ -65,6 +65,13 @@ func (s *Service) CreateSecretVersion(ctx context.Context, cred authz.Credential
 	if err != nil {
 		return nil, err
 	}
+	return s.createVersion(ctx, c, x, body, false)
+}
+
+// createVersion is the one rotation path, for manual (CreateSecretVersion)
+// and automatic (RotateSecret) rotations alike: auto marks the version
+// auto_rotated and custom credentials tasks automatic_secret_rotation.
+func (s *Service) createVersion(ctx context.Context, c *call, x *store.Secret, body []byte, auto bool) (*api.SecretVersion, error) {
 	f, err := api.FieldsOf(x.Type, api.RepVersionPrototype)
 	if err != nil {
 		return nil, err
@@ -81,16 +88,18 @@ func (s *Service) CreateSecretVersion(ctx context.Context, cred authz.Credential
 	if err != nil {
 		return nil, err
 	}
-	pt, err := s.open(ctx, c.in.GUID, x.ID, cur)
-	if err != nil {
-		return nil, err
+	var pt []byte
+	if cur.PayloadAvailable {
+		if pt, err = s.open(ctx, c.in.GUID, x.ID, cur); err != nil {
+			return nil, err
+		}
+		defer zero(pt)
 	}
-	defer zero(pt)
 	t, err := secrettype.Lookup(x.Type)
 	if err != nil {
 		return nil, err
 	}
-	q := &taskQueue{s: s, c: c}
+	q := &taskQueue{s: s, c: c, auto: auto}
 	ver, err := t.NewVersion(ctx, &p, secrettype.Current{Metadata: m, Payload: pt}, s.env(c, q))
 	if err != nil {
 		return nil, err
@@ -130,7 +139,8 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 	ver.ApplyTo(m)
 	m.NextRotationDate = api.NewSecretsTime(secrettype.NextRotation(m.Rotation, s.now()))
 	v := &store.SecretVersion{ID: uuid.NewString(), SecretID: x.ID, PayloadAvailable: !ver.Pending,
-		CreatedBy: c.p.IAMID, ExpirationDate: ver.ExpirationDate}
+		CreatedBy: c.p.IAMID, ExpirationDate: ver.ExpirationDate, AutoRotated: q != nil && q.auto}
+	superseded := x.CurrentVersion
 	vm := &api.SecretVersionMetadata{VersionCustomMetadata: p.VersionCustomMetadata}
 	ver.ApplyToVersion(vm)
 	v.Metadata = encodeMetadata(vm)
@@ -152,6 +162,9 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 			return err
 		}
 		if err := q.store(ctx, tx, x.ID, v.ID); err != nil {
+			return err
+		}
+		if err := s.scheduleRetirement(ctx, tx, x, superseded); err != nil {
 			return err
 		}
 		return s.pruneData(ctx, tx, x)

@@ -3,6 +3,7 @@ package secrettype
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cofferhq/coffer/api"
 )
@@ -25,6 +26,7 @@ type IAMCredentialsRequest struct {
 	ServiceID    string   // a static service ID; "" to create one
 	AccessGroups []string // access groups of a created service ID
 	ReuseAPIKey  bool
+	TTL          time.Duration // the key expires TTL after it is issued; 0: never
 }
 
 // IssuedAPIKey is an API key an issuer created.
@@ -52,7 +54,8 @@ func (t IAMCredentials) Create(ctx context.Context, p *api.SecretPrototype, env 
 	if err := ValidateCommon(p, env); err != nil {
 		return nil, err
 	}
-	if _, err := ValidateTTL(p.TTL, MinIAMTTL, MaxTTL); err != nil {
+	ttl, err := ValidateTTL(p.TTL, MinIAMTTL, MaxTTL)
+	if err != nil {
 		return nil, err
 	}
 	if p.ReuseAPIKey == nil {
@@ -65,7 +68,7 @@ func (t IAMCredentials) Create(ctx context.Context, p *api.SecretPrototype, env 
 		return nil, err
 	}
 	return t.issue(ctx, IAMCredentialsRequest{SecretName: p.Name, AccountID: p.AccountID, ServiceID: p.ServiceID,
-		AccessGroups: p.AccessGroups, ReuseAPIKey: *p.ReuseAPIKey}, env)
+		AccessGroups: p.AccessGroups, ReuseAPIKey: *p.ReuseAPIKey, TTL: ttl}, env)
 }
 
 func validateIAMTarget(serviceID string, groups []string) error {
@@ -100,6 +103,11 @@ func (t IAMCredentials) NewVersion(ctx context.Context, p *api.SecretVersionProt
 	}
 	m := cur.Metadata
 	req := IAMCredentialsRequest{SecretName: m.Name, AccountID: m.AccountID, AccessGroups: m.AccessGroups, ReuseAPIKey: deref(m.ReuseAPIKey)}
+	if m.TTL != "" {
+		if d, err := ParseTTL(m.TTL); err == nil {
+			req.TTL = d
+		}
+	}
 	if deref(m.ServiceIDIsStatic) || deref(m.ReuseAPIKey) {
 		req.ServiceID = m.ServiceID
 	}
