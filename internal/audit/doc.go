@@ -51,7 +51,7 @@
 // only who, what, which target, the outcome and short non-secret details.
 // As a guard against mistakes, Write refuses (api.ErrInvalid) an event whose
 // Details has a key that names a secret (password, passphrase, apikey,
-// api_key, token, secret, payload, private_key ... see secretKey), or any
+// api_key, token, secret, payload, private_key ... see api.SecretName), or any
 // field or detail value that contains a word shaped like a JWT. It refuses in production as in tests rather than
 // redacting: detail keys are chosen by code, not by users, so the first test
 // that takes the path finds the mistake, and the code under test is the

@@ -2,9 +2,7 @@ package audit
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/cofferhq/coffer/api"
 )
@@ -78,7 +76,7 @@ func (e *Event) check() error {
 		if len(f) > maxField {
 			return api.Errorf(api.ErrInvalid, "audit event %s: a field is longer than %d bytes", e.Action, maxField)
 		}
-		if containsJWT(f) {
+		if api.SecretShaped(f) {
 			return api.Errorf(api.ErrInvalid, "audit event %s: a field holds a token; audit events never hold secrets", e.Action)
 		}
 	}
@@ -104,84 +102,13 @@ func checkDetails(action string, d map[string]string) error {
 			return api.Errorf(api.ErrInvalid, "audit event %s: detail keys must have 1 to %d bytes", action, maxDetailsKey)
 		case len(v) > maxField:
 			return api.Errorf(api.ErrInvalid, "audit event %s: detail %q is longer than %d bytes", action, k, maxField)
-		case secretKey(k):
+		case api.SecretName(k):
 			return api.Errorf(api.ErrInvalid, "audit event %s: detail %q names a secret; audit events never hold secrets", action, k)
-		case containsJWT(v):
+		case api.SecretShaped(v):
 			return api.Errorf(api.ErrInvalid, "audit event %s: detail %q holds a token; audit events never hold secrets", action, k)
 		}
 	}
 	return nil
-}
-
-// secretWords are the last words of detail keys that name a secret.
-var secretWords = map[string]bool{
-	"password": true, "passwd": true, "passphrase": true, "apikey": true, "token": true, "secret": true,
-	"payload": true, "privatekey": true, "credential": true, "credentials": true,
-}
-
-// secretPairs are two-word endings of detail keys that name a secret.
-var secretPairs = map[string]bool{
-	"private key": true, "api key": true, "secret key": true, "access key": true, "signing key": true,
-	"root key": true, "data key": true,
-}
-
-// secretKey reports whether a detail key names a secret: its last word (of
-// "snake_case", "kebab-case", "dotted.name" or "camelCase") is one of
-// secretWords, or its last two words one of secretPairs. So "client_secret",
-// "accessToken", "private_key" and "password" are refused, while
-// "secret_id", "token_type" and "api_key_id" (identifiers, not values) pass.
-func secretKey(k string) bool {
-	w := words(k)
-	if len(w) == 0 {
-		return false
-	}
-	if secretWords[w[len(w)-1]] {
-		return true
-	}
-	return len(w) >= 2 && secretPairs[w[len(w)-2]+" "+w[len(w)-1]]
-}
-
-// words splits k into lower-case words at non-letters-or-digits and at
-// lower-to-upper case changes.
-func words(k string) []string {
-	var out []string
-	var cur strings.Builder
-	prevLower := false
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-	}
-	for _, r := range k {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-			prevLower = false
-			continue
-		case unicode.IsUpper(r) && prevLower:
-			flush()
-		}
-		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
-		cur.WriteRune(unicode.ToLower(r))
-	}
-	flush()
-	return out
-}
-
-// containsJWT reports whether a word of s has the shape of a JWS compact
-// serialization with a JSON header ("eyJ<header>.<claims>.<signature>"),
-// such as an IAM access token.
-func containsJWT(s string) bool {
-	if !strings.Contains(s, "eyJ") {
-		return false
-	}
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"',;:=`, r) }) {
-		if strings.HasPrefix(w, "eyJ") && strings.Count(w, ".") == 2 && len(w) > 20 {
-			return true
-		}
-	}
-	return false
 }
 
 // String returns a short description of e for logs and test failures:

@@ -43,9 +43,7 @@ package events
 
 import (
 	"encoding/json"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/cofferhq/coffer/api"
 )
@@ -112,9 +110,9 @@ func (e *Event) Validate() error {
 			return api.Errorf(api.ErrInvalid, "event %s: data keys must have 1 to %d bytes", e.Type, maxDataKey)
 		case len(v) > maxDataValue:
 			return api.Errorf(api.ErrInvalid, "event %s: data %q is longer than %d bytes", e.Type, k, maxDataValue)
-		case secretKey(k):
+		case api.SecretName(k, "content", "value"):
 			return api.Errorf(api.ErrInvalid, "event %s: data %q names a secret; events never hold secret values", e.Type, k)
-		case looksLikeToken(v):
+		case api.SecretShaped(v):
 			return api.Errorf(api.ErrInvalid, "event %s: data %q holds what looks like a token or key; events never hold secret values", e.Type, k)
 		}
 	}
@@ -138,56 +136,3 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// secretWords are last words of data keys that name a secret; secretPairs
-// two-word endings. So "client_secret", "accessToken" and "private_key" are
-// refused while "secret_id" and "api_key_id" pass (as in package audit).
-var (
-	secretWords = map[string]bool{"password": true, "passwd": true, "passphrase": true, "apikey": true,
-		"token": true, "secret": true, "payload": true, "privatekey": true, "credential": true, "credentials": true,
-		"content": true, "value": true}
-	secretPairs = map[string]bool{"private key": true, "api key": true, "secret key": true, "access key": true,
-		"signing key": true, "root key": true, "data key": true}
-)
-
-func secretKey(k string) bool {
-	w := words(k)
-	if len(w) == 0 {
-		return false
-	}
-	return secretWords[w[len(w)-1]] || len(w) >= 2 && secretPairs[w[len(w)-2]+" "+w[len(w)-1]]
-}
-
-// words splits k into lower-case words at non-alphanumerics and at
-// lower-to-upper case changes.
-func words(k string) []string {
-	var out []string
-	var cur strings.Builder
-	prevLower := false
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-	}
-	for _, r := range k {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-			prevLower = false
-			continue
-		case unicode.IsUpper(r) && prevLower:
-			flush()
-		}
-		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
-		cur.WriteRune(unicode.ToLower(r))
-	}
-	flush()
-	return out
-}
-
-// looksLikeToken reports values shaped like a JWT, a PEM block or a
-// webhook secret.
-func looksLikeToken(v string) bool {
-	return strings.Contains(v, "eyJ") && strings.Count(v, ".") >= 2 ||
-		strings.Contains(v, "-----BEGIN") || strings.Contains(v, "whsec_")
-}
