@@ -173,6 +173,29 @@ type CodeEngine struct {
 	Region    string `json:"region"`
 }
 
+// CofferProvider selects one of Coffer's built-in custom credentials
+// providers ("postgres" or "mariadb") instead of a Code Engine job: Coffer's
+// extension of custom_credentials_configuration (docs/custom-credentials.md).
+// AdminSecretID is the id of a kv (or username_password) secret of the same
+// instance holding the admin connection; the configuration API shows the id,
+// never the secret.
+type CofferProvider struct {
+	Provider      string                 `json:"provider"`
+	AdminSecretID string                 `json:"admin_secret_id"`
+	Template      CofferProviderTemplate `json:"template"`
+}
+
+// CofferProviderTemplate describes the database users a built-in provider
+// makes (credprovider.Template).
+type CofferProviderTemplate struct {
+	RoleNamePattern string   `json:"role_name_pattern"`
+	Grants          []string `json:"grants,omitempty"`
+	InheritRole     string   `json:"inherit_role,omitempty"`
+	ConnectionLimit int      `json:"connection_limit,omitempty"`
+	Database        string   `json:"database,omitempty"`
+	PasswordLength  int      `json:"password_length,omitempty"`
+}
+
 // CredentialsSchema is a custom credentials configuration's schema.
 type CredentialsSchema struct {
 	Parameters  List[SchemaParameter]  `json:"parameters"`
@@ -224,6 +247,7 @@ type ConfigurationMetadata struct {
 	CodeEngine       *CodeEngine        `json:"code_engine,omitempty"`
 	Schema           *CredentialsSchema `json:"schema,omitempty"`
 	TaskTimeout      string             `json:"task_timeout,omitempty"`
+	CofferProvider   *CofferProvider    `json:"coffer_provider,omitempty"` // Coffer's extension
 }
 
 // Configuration is a configuration with all its fields: CreateConfiguration,
@@ -292,9 +316,10 @@ type ConfigurationPrototype struct {
 	APIKey   SecretString `json:"api_key,omitempty"`
 	Disabled *bool        `json:"disabled,omitempty"`
 
-	APIKeyRef   string      `json:"api_key_ref,omitempty"`
-	CodeEngine  *CodeEngine `json:"code_engine,omitempty"`
-	TaskTimeout string      `json:"task_timeout,omitempty"`
+	APIKeyRef      string          `json:"api_key_ref,omitempty"`
+	CodeEngine     *CodeEngine     `json:"code_engine,omitempty"`
+	TaskTimeout    string          `json:"task_timeout,omitempty"`
+	CofferProvider *CofferProvider `json:"coffer_provider,omitempty"` // Coffer's extension
 }
 
 // ConfigurationPatch is the merge-patch body of UpdateConfiguration (no
@@ -321,9 +346,10 @@ type ConfigurationPatch struct {
 	Subject
 	TemplateOptions
 
-	APIKey      SecretString `json:"api_key,omitempty"`
-	Disabled    *bool        `json:"disabled,omitempty"`
-	TaskTimeout string       `json:"task_timeout,omitempty"`
+	APIKey         SecretString    `json:"api_key,omitempty"`
+	Disabled       *bool           `json:"disabled,omitempty"`
+	TaskTimeout    string          `json:"task_timeout,omitempty"`
+	CofferProvider *CofferProvider `json:"coffer_provider,omitempty"` // Coffer's extension
 }
 
 // SignOptions are the options of the sign_intermediate and sign_csr
@@ -641,7 +667,10 @@ var configFieldTables = sync.OnceValue(func() map[Representation]map[string]Fiel
 })
 
 // configFieldSpec is generated from IBM's SDK v2.0.11 models (see the test
-// that compares it with the SDK).
+// that compares it with the SDK), plus Coffer's extension: a
+// custom_credentials_configuration may carry coffer_provider (a built-in
+// provider) instead of code_engine, so code_engine is optional here and the
+// secrets service requires one of the two.
 var configFieldSpec = map[Representation]map[string]string{
 	RepConfiguration: {
 		"": "config_type* name* secret_type* created_by* created_at* updated_at*",
@@ -652,7 +681,7 @@ var configFieldSpec = map[Representation]map[string]string{
 		"private_cert_configuration_intermediate_ca":            "common_name* crl_distribution_points_encoded expiration_date issuer key_type key_bits signing_method* status crypto_key max_ttl_seconds crl_expiry_seconds crl_disable issuing_certificates_urls_encoded alt_names ip_sans uri_sans other_sans format private_key_format exclude_cn_from_sans ou organization country locality province street_address postal_code serial_number data",
 		"private_cert_configuration_template":                   "certificate_authority* allowed_secret_groups max_ttl_seconds ttl_seconds allow_localhost allowed_domains allowed_domains_template allow_bare_domains allow_subdomains allow_glob_domains allow_any_name enforce_hostnames allow_ip_sans allowed_uri_sans allowed_other_sans server_flag client_flag code_signing_flag email_protection_flag key_type key_bits key_usage ext_key_usage ext_key_usage_oids use_csr_common_name use_csr_sans ou organization country locality province street_address postal_code serial_number require_cn policy_identifiers basic_constraints_valid_for_non_ca not_before_duration_seconds",
 		"iam_credentials_configuration":                         "disabled api_key",
-		"custom_credentials_configuration":                      "code_engine_key_ref api_key_ref code_engine* schema* task_timeout",
+		"custom_credentials_configuration":                      "code_engine_key_ref api_key_ref code_engine schema* task_timeout coffer_provider",
 	},
 	RepConfigurationMetadata: {
 		"": "config_type* name* secret_type* created_by* created_at* updated_at*",
@@ -663,7 +692,7 @@ var configFieldSpec = map[Representation]map[string]string{
 		"private_cert_configuration_intermediate_ca":            "common_name* crl_distribution_points_encoded expiration_date issuer key_type key_bits signing_method* status crypto_key",
 		"private_cert_configuration_template":                   "certificate_authority*",
 		"iam_credentials_configuration":                         "disabled",
-		"custom_credentials_configuration":                      "code_engine_key_ref api_key_ref code_engine* schema* task_timeout",
+		"custom_credentials_configuration":                      "code_engine_key_ref api_key_ref code_engine schema* task_timeout coffer_provider",
 	},
 	RepConfigurationPrototype: {
 		"": "config_type* name*",
@@ -674,7 +703,7 @@ var configFieldSpec = map[Representation]map[string]string{
 		"private_cert_configuration_intermediate_ca":            "crypto_key max_ttl* signing_method* issuer crl_expiry crl_disable crl_distribution_points_encoded issuing_certificates_urls_encoded common_name* alt_names ip_sans uri_sans other_sans format private_key_format key_type key_bits exclude_cn_from_sans ou organization country locality province street_address postal_code serial_number",
 		"private_cert_configuration_template":                   "certificate_authority* allowed_secret_groups max_ttl ttl allow_localhost allowed_domains allowed_domains_template allow_bare_domains allow_subdomains allow_glob_domains allow_wildcard_certificates allow_any_name enforce_hostnames allow_ip_sans allowed_uri_sans allowed_other_sans server_flag client_flag code_signing_flag email_protection_flag key_type key_bits key_usage ext_key_usage ext_key_usage_oids use_csr_common_name use_csr_sans ou organization country locality province street_address postal_code serial_number require_cn policy_identifiers basic_constraints_valid_for_non_ca not_before_duration",
 		"iam_credentials_configuration":                         "api_key* disabled",
-		"custom_credentials_configuration":                      "api_key_ref code_engine* task_timeout",
+		"custom_credentials_configuration":                      "api_key_ref code_engine task_timeout coffer_provider",
 	},
 	RepConfigurationPatch: {
 		"": "",
@@ -685,6 +714,6 @@ var configFieldSpec = map[Representation]map[string]string{
 		"private_cert_configuration_intermediate_ca":            "max_ttl crl_expiry crl_disable crl_distribution_points_encoded issuing_certificates_urls_encoded",
 		"private_cert_configuration_template":                   "allowed_secret_groups max_ttl ttl allow_localhost allowed_domains allowed_domains_template allow_bare_domains allow_subdomains allow_glob_domains allow_any_name enforce_hostnames allow_ip_sans allowed_uri_sans allowed_other_sans server_flag client_flag code_signing_flag email_protection_flag key_type key_bits key_usage ext_key_usage ext_key_usage_oids use_csr_common_name use_csr_sans ou organization country locality province street_address postal_code serial_number require_cn policy_identifiers basic_constraints_valid_for_non_ca not_before_duration",
 		"iam_credentials_configuration":                         "api_key disabled",
-		"custom_credentials_configuration":                      "task_timeout",
+		"custom_credentials_configuration":                      "task_timeout coffer_provider",
 	},
 }

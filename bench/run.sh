@@ -30,7 +30,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "building coffer and the load tool..." >&2
-go build -o "$tmp/coffer" ./cmd/coffer
+go build -o "$tmp/coffer" "${COFFER_PKG:-./cmd/coffer}"
 go build -o "$tmp/loadtest" ./bench/loadtest
 
 port=$("$tmp/loadtest" -free-port)

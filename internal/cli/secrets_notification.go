@@ -64,7 +64,7 @@ func (s *smApp) notificationCommands() []*cobra.Command {
 	forceFlag(del, &force)
 	test := &cobra.Command{
 		Use: "notifications-registration-test", Aliases: []string{"notifications-test"}, Args: noArgs,
-		Short: "Send a test event to the registered Event Notifications instance",
+		Short: "Send a test event to every event destination of the instance (fails naming those that refused it)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, _, err := s.sm()
 			if err != nil {
@@ -76,7 +76,86 @@ func (s *smApp) notificationCommands() []*cobra.Command {
 			return s.done()
 		},
 	}
-	return []*cobra.Command{create, show, del, test}
+	return append([]*cobra.Command{create, show, del, test}, s.destinationCommands()...)
+}
+
+// destinationCommands manage Coffer's event destinations: where the events
+// of an instance with a notifications registration go.
+func (s *smApp) destinationCommands() []*cobra.Command {
+	var p api.EventDestinationPrototype
+	create := &cobra.Command{
+		Use:   "event-destination-create --type webhook|nats --url URL [--subject SUBJECT] [--id ID]",
+		Short: "Send the instance's events to a webhook (prints its signing secret once) or a NATS subject", Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := required(cmd, "type", "url"); err != nil {
+				return err
+			}
+			c, raw, err := s.sm()
+			if err != nil {
+				return err
+			}
+			d, err := c.CreateEventDestination(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			return s.show(raw, func() error {
+				return printKV(s.env.Stdout, "ID", d.ID, "Type", d.Type, "URL", d.URL, "Subject", d.Subject,
+					"Signing Secret", d.SigningSecret)
+			})
+		},
+	}
+	create.Flags().StringVar(&p.Type, "type", "", "webhook or nats")
+	create.Flags().StringVar(&p.URL, "url", "", "webhook URL (http or https) or NATS server URL (nats://host:port)")
+	create.Flags().StringVar(&p.Subject, "subject", "", "NATS subject (nats only)")
+	create.Flags().StringVar(&p.ID, "id", "", "ID of the destination (default: derived from its address)")
+	list := &cobra.Command{
+		Use: "event-destinations", Short: "List the instance's event destinations", Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, raw, err := s.sm()
+			if err != nil {
+				return err
+			}
+			l, err := c.EventDestinations(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return s.show(raw, func() error {
+				t := newTable(s.env.Stdout, "ID", "Type", "URL", "Subject")
+				for _, d := range l.EventDestinations {
+					t.row(d.ID, d.Type, d.URL, d.Subject)
+				}
+				return t.flush()
+			})
+		},
+	}
+	return []*cobra.Command{create, list, s.destinationDeleteCommand()}
+}
+
+func (s *smApp) destinationDeleteCommand() *cobra.Command {
+	var id string
+	var force bool
+	cmd := &cobra.Command{
+		Use: "event-destination-delete --id ID [-f]", Short: "Remove an event destination and its pending deliveries", Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := required(cmd, "id"); err != nil {
+				return err
+			}
+			c, _, err := s.sm()
+			if err != nil {
+				return err
+			}
+			if ok, err := s.confirm(force, "Remove event destination %s?", id); !ok {
+				return err
+			}
+			if err := c.DeleteEventDestination(cmd.Context(), id); err != nil {
+				return err
+			}
+			return s.done()
+		},
+	}
+	cmd.Flags().StringVar(&id, "id", "", "ID of the destination")
+	forceFlag(cmd, &force)
+	return cmd
 }
 
 // taskCommands are the custom credentials task commands.

@@ -180,7 +180,7 @@ func (MariaDB) connect(ctx context.Context, a Admin) (*sql.Conn, func(), error) 
 	}
 	if err != nil {
 		db.Close()
-		where := fmt.Sprintf("mariadb %s as %s", cfg.Addr, a.User)
+		where := fmt.Sprintf("%s as %s", cfg.Addr, a.User)
 		return nil, nil, mdbError(err, where, false)
 	}
 	return conn, func() { conn.Close(); db.Close() }, nil

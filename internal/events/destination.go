@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -203,4 +204,29 @@ func (b *Bus) open(ctx context.Context, r *store.EventDestination) (*Destination
 		return &Destination{ID: r.ID, NATS: &NATS{URL: c.URL, Subject: c.Subject}}, nil
 	}
 	return nil, fmt.Errorf("event destination %s: unknown kind %q", r.ID, r.Kind)
+}
+
+// PutDestination adds d to the instance's destinations, or replaces the
+// destination with the same id, and returns it with its ID filled in.
+// Errors: api.ErrInvalid (a malformed destination),
+// api.ErrFailedPrecondition (no such instance), api.ErrSealed.
+func (b *Bus) PutDestination(ctx context.Context, instance string, d Destination) (Destination, error) {
+	if err := d.check(); err != nil {
+		return Destination{}, err
+	}
+	row, err := b.seal(ctx, instance, &d)
+	if err != nil {
+		return Destination{}, err
+	}
+	return d, b.cfg.Store.PutEventDestination(ctx, row)
+}
+
+// DeleteDestination removes one destination of the instance with its
+// pending deliveries. Errors: api.ErrNotFound.
+func (b *Bus) DeleteDestination(ctx context.Context, instance, id string) error {
+	err := b.cfg.Store.DeleteEventDestination(ctx, instance, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.Errorf(api.ErrNotFound, "event destination %s not found", id)
+	}
+	return err
 }

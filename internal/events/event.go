@@ -5,18 +5,19 @@
 // # Model
 //
 // The secrets service configures each instance's destinations
-// (SetDestinations) and publishes events; a Dispatcher delivers them. An
-// event is never sent from the code path that caused it: Publish and
-// PublishTx write one row per destination into the outbox table
-// (event_outbox), ideally in the caller's own transaction, so an event
-// exists exactly when the change it reports committed, and a restart loses
-// nothing. Dispatcher.Run claims due rows (FOR UPDATE SKIP LOCKED on
-// PostgreSQL, so several nodes share the work without delivering a row
-// twice), sends them, and retries failures with exponential backoff (1s, 2s,
-// 4s ... up to MaxBackoff) until MaxAttempts, after which the row is dead
-// (kept for inspection). Delivery is at least once: a node that dies after
-// sending but before recording it sends again after the claim's lease;
-// receivers deduplicate by the event id (webhook-id header, Nats-Msg-Id).
+// (SetDestinations, PutDestination, DeleteDestination) and publishes
+// events; a Dispatcher delivers them. An event is never sent from the
+// code path that caused it: Publish and PublishTx write one row per
+// destination into the outbox table (event_outbox), ideally in the
+// caller's own transaction, so an event exists exactly when the change it
+// reports committed, and a restart loses nothing. Dispatcher.Run claims
+// due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so several nodes share
+// the work without delivering a row twice), sends them, and retries
+// failures with exponential backoff (1s, 2s, 4s ... up to MaxBackoff) until
+// MaxAttempts, after which the row is dead (kept for inspection). Delivery
+// is at least once: a node that dies after sending but before recording it
+// sends again after the claim's lease; receivers deduplicate by the event
+// id (webhook-id header, Nats-Msg-Id).
 //
 // # Wire format (version 1)
 //
@@ -135,4 +136,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-

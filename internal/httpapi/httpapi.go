@@ -112,6 +112,7 @@ func New(cfg Config) (*Server, error) {
 	s.routeAuthz()
 	s.routeCompute()
 	s.routeFederation()
+	s.routeEventDestinations()
 	s.routePolicy()
 	s.routeGroups()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,9 +62,11 @@ type Secrets interface {
 	RotateSecret(ctx context.Context, instance, id string) (*api.SecretVersionMetadata, error)
 	RetireVersion(ctx context.Context, instance, secretID, versionID string) error
 	RecordExpiry(ctx context.Context, instance, id string) (*store.Secret, error)
+	RecordRotationFailure(ctx context.Context, instance, id, kind string, attempt int64, retryAt time.Time) (*api.SecretMetadata, error)
 }
 
-// Publisher publishes events; *events.Bus is one.
+// Publisher publishes events; *secrets.Service is one (it publishes only
+// for instances with a notifications registration), *events.Bus another.
 type Publisher interface {
 	Publish(ctx context.Context, ev *events.Event) error
 }
@@ -199,12 +202,11 @@ func (s *Scheduler) sweepRotations(ctx context.Context, r *Result) error {
 
 // rotate rotates one claimed secret and records the outcome.
 func (s *Scheduler) rotate(ctx context.Context, it *store.RotationClaim, r *Result) error {
-	v, err := s.cfg.Secrets.RotateSecret(ctx, it.InstanceGUID, it.SecretID)
+	// secret.rotated is published by the service, in the rotation's own
+	// transaction (the path manual rotations take too).
+	_, err := s.cfg.Secrets.RotateSecret(ctx, it.InstanceGUID, it.SecretID)
 	if err == nil {
 		r.Rotated++
-		if v != nil {
-			s.publish(ctx, it.InstanceGUID, it.SecretID, events.SecretRotated, v.ID, map[string]string{"trigger": "automatic"})
-		}
 		return s.cfg.Store.FinishRotation(ctx, it.SecretID, it.Claim, time.Time{})
 	}
 	if ctx.Err() != nil {
@@ -221,21 +223,41 @@ func (s *Scheduler) rotate(ctx context.Context, it *store.RotationClaim, r *Resu
 	return ferr
 }
 
-// recordFailure audits and publishes a failed rotation.
+// recordFailure marks the secret's state description, audits and
+// publishes a failed rotation.
 func (s *Scheduler) recordFailure(ctx context.Context, it *store.RotationClaim, err error, retry time.Time) {
 	data := map[string]string{"attempt": fmt.Sprint(it.Attempts), "error_kind": kindOf(err),
 		"retry_at": retry.UTC().Format(time.RFC3339)}
+	target := it.SecretID
+	m, merr := s.cfg.Secrets.RecordRotationFailure(ctx, it.InstanceGUID, it.SecretID, kindOf(err), it.Attempts, retry)
+	if merr != nil {
+		s.log.Warn("recording a failed rotation", "secret", it.SecretID, "error", api.Message(merr))
+	}
+	if m != nil && m.CRN != "" {
+		target = m.CRN
+	}
 	s.publish(ctx, it.InstanceGUID, it.SecretID, events.SecretRotationFailed, "", data)
 	if s.cfg.Audit == nil {
 		return
 	}
 	e := audit.Event{Time: s.cfg.Now(), Initiator: audit.Initiator{IAMID: systemIAMID, Kind: api.InitiatorServiceID},
-		Action: "secrets-manager.secret-version.create", Target: it.SecretID, Outcome: api.OutcomeFailure,
-		Reason: "automatic rotation failed: " + kindOf(err), Details: map[string]string{"instance": it.InstanceGUID,
+		Action: "secrets-manager.secret-version.create", Target: target, AccountID: accountOfCRN(target),
+		Outcome: api.OutcomeFailure,
+		Reason:  "automatic rotation failed: " + kindOf(err), Details: map[string]string{"instance": it.InstanceGUID,
 			"attempt": data["attempt"]}}
 	if werr := s.cfg.Audit.Write(ctx, e); werr != nil {
 		s.log.Warn("audit of a failed rotation", "secret", it.SecretID, "error", werr.Error())
 	}
+}
+
+// accountOfCRN returns the account of a CRN whose scope is "a/ACCOUNT"
+// (crn:v1:cloud:type:service:location:a/ACCOUNT:...), or "".
+func accountOfCRN(crn string) string {
+	f := strings.Split(crn, ":")
+	if len(f) < 7 || !strings.HasPrefix(f[6], "a/") {
+		return ""
+	}
+	return f[6][2:]
 }
 
 // systemIAMID is the scheduler's initiator (secrets.SystemIAMID).

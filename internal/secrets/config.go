@@ -83,6 +83,9 @@ func (s *Service) CreateConfiguration(ctx context.Context, cred authz.Credential
 	if err := validateConfig(typ, fields); err != nil {
 		return nil, err
 	}
+	if err := s.checkCustomCredentialsConfig(ctx, cred, c, typ, fields); err != nil {
+		return nil, err
+	}
 	if err := s.checkConfigLimit(ctx, c, typ); err != nil {
 		return nil, err
 	}
@@ -267,7 +270,7 @@ func (s *Service) Configuration(ctx context.Context, cred authz.Credential, inst
 // type's patch fields (secrets-manager.configuration.update). Errors:
 // api.ErrNotFound, ErrAmbiguous, api.ErrInvalid, api.ErrConflict.
 func (s *Service) UpdateConfiguration(ctx context.Context, cred authz.Credential, instance, name, configType string, body []byte) (*api.Configuration, error) {
-	_, row, err := s.configFor(ctx, cred, instance, name, configType, actConfigUpdate)
+	c, row, err := s.configFor(ctx, cred, instance, name, configType, actConfigUpdate)
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +298,11 @@ func (s *Service) UpdateConfiguration(ctx context.Context, cred authz.Credential
 			delete(fields, k)
 		} else {
 			fields[k] = v
+		}
+	}
+	if _, ok := patch["coffer_provider"]; ok {
+		if err := s.checkCustomCredentialsConfig(ctx, cred, c, row.ConfigType, fields); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.sealConfig(ctx, row, fields); err != nil {

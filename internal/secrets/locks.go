@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/events"
 	"github.com/cofferhq/coffer/internal/secrets/secrettype"
 	"github.com/cofferhq/coffer/internal/store"
 )
@@ -51,12 +53,14 @@ func (s *Service) CreateSecretLocks(ctx context.Context, cred authz.Credential, 
 			names = append(names, l.Name)
 		}
 		if mode != "" {
-			if err := s.removePrevious(ctx, tx, x, v, names, mode); err != nil {
+			if err := s.removePrevious(ctx, tx, c.in, x, v, names, mode); err != nil {
 				return err
 			}
 		}
-		_, err := tx.RecountSecretLocks(ctx, x.ID)
-		return err
+		if _, err := tx.RecountSecretLocks(ctx, x.ID); err != nil {
+			return err
+		}
+		return s.publishTx(ctx, tx, c.in, x, events.SecretVersionLocked, v.ID, lockData(names, int64(len(names))))
 	})
 	if err != nil {
 		return nil, storeErr(err, "locks of secret "+x.ID)
@@ -86,7 +90,7 @@ func checkLocks(mode string, p api.SecretLocksPrototype) error {
 }
 
 // removePrevious applies a lock mode after locking v with names.
-func (s *Service) removePrevious(ctx context.Context, tx *store.Tx, x *store.Secret, v *store.SecretVersion, names []string, mode string) error {
+func (s *Service) removePrevious(ctx context.Context, tx *store.Tx, in *store.Instance, x *store.Secret, v *store.SecretVersion, names []string, mode string) error {
 	if x.VersionsTotal < 2 {
 		return nil
 	}
@@ -94,8 +98,12 @@ func (s *Service) removePrevious(ctx context.Context, tx *store.Tx, x *store.Sec
 	if err != nil || prev.ID == v.ID {
 		return err
 	}
-	if _, err := tx.DeleteSecretLocks(ctx, prev.ID, names); err != nil {
+	if n, err := tx.DeleteSecretLocks(ctx, prev.ID, names); err != nil {
 		return err
+	} else if n > 0 {
+		if err := s.publishTx(ctx, tx, in, x, events.SecretVersionUnlocked, prev.ID, lockData(names, n)); err != nil {
+			return err
+		}
 	}
 	if mode != api.LockModeRemovePreviousAndDelete || x.Type == api.SecretTypeCustomCredentials {
 		return nil
@@ -105,6 +113,17 @@ func (s *Service) removePrevious(ctx context.Context, tx *store.Tx, x *store.Sec
 		return err
 	}
 	return tx.DestroySecretVersionData(ctx, x.ID, prev.ID)
+}
+
+// lockData is the data of a secret_version.locked or .unlocked event: how
+// many locks were added or removed and, when they fit, their names (none:
+// every lock of the version).
+func lockData(names []string, n int64) map[string]string {
+	d := map[string]string{"locks_changed": strconv.FormatInt(n, 10)}
+	if joined := strings.Join(names, ","); joined != "" && len(joined) <= 1024 {
+		d["lock_names"] = joined
+	}
+	return d
 }
 
 // DeleteSecretLocks deletes the named locks (all when names is empty) of
@@ -136,7 +155,14 @@ func (s *Service) DeleteSecretLocks(ctx context.Context, cred authz.Credential, 
 			}
 		}
 		for _, id := range targets {
-			if _, err := tx.DeleteSecretLocks(ctx, id, names); err != nil {
+			n, err := tx.DeleteSecretLocks(ctx, id, names)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue
+			}
+			if err := s.publishTx(ctx, tx, c.in, x, events.SecretVersionUnlocked, id, lockData(names, n)); err != nil {
 				return err
 			}
 		}

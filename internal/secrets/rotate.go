@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,6 +61,36 @@ func (s *Service) RotateSecret(ctx context.Context, instance, id string) (*api.S
 		return nil, err
 	}
 	return &v.SecretVersionMetadata, nil
+}
+
+// rotationFailedPrefix starts the state_description of an active secret
+// whose last automatic rotation failed; the next successful rotation
+// (automatic or manual) clears it.
+const rotationFailedPrefix = "active (automatic rotation failed"
+
+// RecordRotationFailure marks secret id of instance as failing to rotate:
+// its state stays active (the current version keeps serving) and its
+// state_description becomes "active (automatic rotation failed: KIND;
+// attempt N, next attempt at TIME)". It returns the secret's metadata (for
+// the scheduler's audit event and notification). Errors: api.ErrNotFound,
+// api.ErrConflict (a concurrent change: the description is not written).
+func (s *Service) RecordRotationFailure(ctx context.Context, instance, id, kind string, attempt int64, retryAt time.Time) (*api.SecretMetadata, error) {
+	c, err := s.systemCall(ctx, instance)
+	if err != nil {
+		return nil, err
+	}
+	x, err := s.st.Secret(ctx, instance, id)
+	if err != nil {
+		return nil, storeErr(err, "secret "+id)
+	}
+	m, err := s.metadataOf(c, x)
+	if err != nil || m.State != api.StateActive {
+		return m, err
+	}
+	m.StateDescription = fmt.Sprintf("%s: %s; attempt %d, next attempt at %s)", rotationFailedPrefix, kind, attempt,
+		retryAt.UTC().Format(api.SecretsTimeLayout))
+	rowFrom(x, m)
+	return m, storeErr(s.st.UpdateSecret(ctx, x), "secret "+id)
 }
 
 // retiringTypes are the types whose superseded versions hold credentials

@@ -70,6 +70,7 @@ type sdkOp struct {
 func TestSDKAllOperations(t *testing.T) {
 	srv := servertest.New(t)
 	guid := defaultInstance(t, srv)
+	acceptingDestination(t, srv) // where GetNotificationsRegistrationTest's event goes
 	updaterKey := taskUpdaterKey(t, srv)
 	forms := []struct {
 		name   string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/events"
 	"github.com/cofferhq/coffer/internal/secrets/secrettype"
 	"github.com/cofferhq/coffer/internal/store"
 )
@@ -100,7 +101,10 @@ func (s *Service) storeNewSecret(ctx context.Context, c *call, p *api.SecretProt
 		if err := tx.CreateSecret(ctx, x, v); err != nil {
 			return err
 		}
-		return q.store(ctx, tx, x.ID, v.ID)
+		if err := q.store(ctx, tx, x.ID, v.ID); err != nil {
+			return err
+		}
+		return s.publishTx(ctx, tx, c.in, x, events.SecretCreated, v.ID, nil)
 	})
 	if err != nil {
 		return nil, storeErr(err, fmt.Sprintf("a %s secret named %q in group %s", p.SecretType, p.Name, p.SecretGroupID))
@@ -242,7 +246,10 @@ func (s *Service) full(ctx context.Context, c *call, x *store.Secret, v *store.S
 		return nil, err
 	}
 	if pt != nil && (!x.Downloaded || !v.Downloaded) {
-		if err := s.st.MarkSecretDownloaded(ctx, x.ID, v.ID); err != nil {
+		// One transaction (group-committed with concurrent writes on
+		// SQLite) rather than two autocommit writes: one fsync, shared.
+		err := s.st.Update(ctx, func(tx *store.Tx) error { return tx.MarkSecretDownloaded(ctx, x.ID, v.ID) })
+		if err != nil {
 			return nil, err
 		}
 		out.Downloaded = true
@@ -273,7 +280,13 @@ func (s *Service) DeleteSecret(ctx context.Context, cred authz.Credential, insta
 		return api.Errorf(api.ErrFailedPrecondition,
 			"secret %s has %d locks: delete its locks before deleting the secret", x.ID, x.LocksTotal).WithCode("secret_locked")
 	}
-	return storeErr(s.st.DeleteSecret(ctx, c.in.GUID, x.ID), "secret "+x.ID)
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteSecret(ctx, c.in.GUID, x.ID); err != nil {
+			return err
+		}
+		return s.publishTx(ctx, tx, c.in, x, events.SecretDeleted, x.CurrentVersion, nil)
+	})
+	return storeErr(err, "secret "+x.ID)
 }
 
 // UpdateSecretMetadata applies a merge patch (no discriminator: checked
@@ -302,8 +315,15 @@ func (s *Service) UpdateSecretMetadata(ctx context.Context, cred authz.Credentia
 	if err := secrettype.ApplyPatch(&p, nulls, m, s.env(c, nil)); err != nil {
 		return nil, err
 	}
+	oldExpiry := x.ExpirationDate
 	rowFrom(x, m)
-	if err := s.st.UpdateSecret(ctx, x); err != nil {
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateSecret(ctx, x); err != nil {
+			return err
+		}
+		return resetExpiry(ctx, tx, x, oldExpiry)
+	})
+	if err != nil {
 		return nil, storeErr(err, fmt.Sprintf("secret %s (a %s secret named %q in its group)", x.ID, x.Type, x.Name))
 	}
 	return s.metadataOf(c, x)
@@ -328,4 +348,14 @@ func (s *Service) CreateSecretAction(ctx context.Context, cred authz.Credential,
 		return nil, api.Errorf(api.ErrInvalid, "action %s applies to %s secrets, not %s", a.ActionType, want, x.Type)
 	}
 	return nil, api.Errorf(api.ErrUnsupported, "action %s is not yet supported", a.ActionType)
+}
+
+// resetExpiry forgets the expiry notices sent for x (and a recorded
+// expiry) when its expiration date is no longer old: the scheduler then
+// starts over from the new date.
+func resetExpiry(ctx context.Context, tx *store.Tx, x *store.Secret, old time.Time) error {
+	if x.ExpirationDate.Equal(old) {
+		return nil
+	}
+	return tx.ResetExpiry(ctx, x.ID)
 }

@@ -49,6 +49,7 @@ import (
 
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/events"
 	"github.com/cofferhq/coffer/internal/identity"
 	"github.com/cofferhq/coffer/internal/kms"
 	"github.com/cofferhq/coffer/internal/resource"
@@ -98,6 +99,9 @@ type Config struct {
 	// keeps its credentials before the scheduler retires them (once it has
 	// no lock); 0 = DefaultCredentialsGrace.
 	CredentialsGrace time.Duration
+	// Events publishes event notifications and holds the instances'
+	// destinations; nil publishes nothing (see notifications.go).
+	Events *events.Bus
 }
 
 // Service implements the Secrets Manager v2 operations.

@@ -86,6 +86,16 @@ func (s *Service) ReplaceSecretTask(ctx context.Context, cred authz.Credential, 
 	if err != nil {
 		return nil, err
 	}
+	return s.replaceTask(ctx, c, x, id, p)
+}
+
+// replaceTask records report p on task id of x for the caller of c: the
+// internals of ReplaceSecretTask, which the built-in providers' runner calls
+// as the system. credentials_created answers only a create_credentials
+// task, credentials_deleted only a delete_credentials one (and destroys
+// the data of its version); failed records the task as the secret's
+// last_failed_task_id.
+func (s *Service) replaceTask(ctx context.Context, c *call, x *store.Secret, id string, p *api.SecretTaskPrototype) (*api.SecretTask, error) {
 	t, err := s.st.SecretTask(ctx, x.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errTaskNotFound(id)
@@ -95,13 +105,14 @@ func (s *Service) ReplaceSecretTask(ctx context.Context, cred authz.Credential, 
 	if t.Status != api.TaskStatusQueued && t.Status != api.TaskStatusProcessing {
 		return nil, api.Errorf(api.ErrFailedPrecondition, "task %s is already %s", id, t.Status)
 	}
+	if err := checkTaskReport(t, p.Status); err != nil {
+		return nil, err
+	}
 	t.Status, t.UpdatedBy = p.Status, c.p.IAMID
 	t.Errors = encodeMetadata(api.List[api.SecretTaskError](p.Errors))
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
-		if p.Status == api.TaskStatusCredentialsCreated {
-			if err := s.deliver(ctx, tx, c, x, t.VersionID, p.Credentials); err != nil {
-				return err
-			}
+		if err := s.applyTaskReport(ctx, tx, c, x, t, p); err != nil {
+			return err
 		}
 		return tx.UpdateSecretTask(ctx, t)
 	})
@@ -110,6 +121,39 @@ func (s *Service) ReplaceSecretTask(ctx context.Context, cred authz.Credential, 
 	}
 	v := taskView(t)
 	return &v, nil
+}
+
+// checkTaskReport refuses a report that does not fit the task's type.
+func checkTaskReport(t *store.SecretTask, status string) error {
+	switch {
+	case status == api.TaskStatusCredentialsCreated && t.Type != api.TaskTypeCreateCredentials,
+		status == api.TaskStatusCredentialsDeleted && t.Type != api.TaskTypeDeleteCredentials:
+		return api.Errorf(api.ErrInvalid, "status %s does not answer a %s task", status, t.Type)
+	}
+	return nil
+}
+
+// applyTaskReport stores what a report changes besides the task itself.
+func (s *Service) applyTaskReport(ctx context.Context, tx *store.Tx, c *call, x *store.Secret, t *store.SecretTask, p *api.SecretTaskPrototype) error {
+	switch p.Status {
+	case api.TaskStatusCredentialsCreated:
+		return s.deliver(ctx, tx, c, x, t.VersionID, p.Credentials)
+	case api.TaskStatusCredentialsDeleted:
+		err := tx.DestroySecretVersionData(ctx, x.ID, t.VersionID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	case api.TaskStatusFailed:
+		m, err := s.metadataOf(c, x)
+		if err != nil {
+			return err
+		}
+		m.LastFailedTaskID = t.ID
+		rowFrom(x, m)
+		return tx.UpdateSecret(ctx, x)
+	}
+	return nil
 }
 
 func decodeTaskUpdate(body []byte) (*api.SecretTaskPrototype, error) {

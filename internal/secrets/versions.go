@@ -9,6 +9,7 @@ import (
 
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/events"
 	"github.com/cofferhq/coffer/internal/secrets/secrettype"
 	"github.com/cofferhq/coffer/internal/store"
 )
@@ -140,7 +141,8 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 	m.NextRotationDate = api.NewSecretsTime(secrettype.NextRotation(m.Rotation, s.now()))
 	v := &store.SecretVersion{ID: uuid.NewString(), SecretID: x.ID, PayloadAvailable: !ver.Pending,
 		CreatedBy: c.p.IAMID, ExpirationDate: ver.ExpirationDate, AutoRotated: q != nil && q.auto}
-	superseded := x.CurrentVersion
+	superseded, oldExpiry := x.CurrentVersion, x.ExpirationDate
+	m.StateDescription = "" // a successful rotation clears a recorded failure
 	vm := &api.SecretVersionMetadata{VersionCustomMetadata: p.VersionCustomMetadata}
 	ver.ApplyToVersion(vm)
 	v.Metadata = encodeMetadata(vm)
@@ -167,7 +169,13 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 		if err := s.scheduleRetirement(ctx, tx, x, superseded); err != nil {
 			return err
 		}
-		return s.pruneData(ctx, tx, x)
+		if err := resetExpiry(ctx, tx, x, oldExpiry); err != nil {
+			return err
+		}
+		if err := s.pruneData(ctx, tx, x); err != nil {
+			return err
+		}
+		return s.publishTx(ctx, tx, c.in, x, events.SecretRotated, v.ID, rotatedData(superseded, v.AutoRotated))
 	})
 	if err != nil {
 		return nil, storeErr(err, "secret "+x.ID)
@@ -178,6 +186,15 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 	}
 	sv := &api.SecretVersion{SecretVersionMetadata: *out}
 	return sv, render(x.Type, ver.Payload, &sv.SecretData)
+}
+
+// rotatedData is the data of a secret.rotated event.
+func rotatedData(previous string, auto bool) map[string]string {
+	d := map[string]string{"trigger": "manual", "previous_version_id": previous}
+	if auto {
+		d["trigger"] = "automatic"
+	}
+	return d
 }
 
 // pruneData destroys the data of the oldest unlocked versions of x beyond

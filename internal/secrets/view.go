@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cofferhq/coffer/api"
@@ -36,7 +37,11 @@ func (s *Service) metadataOf(c *call, x *store.Secret) (*api.SecretMetadata, err
 	if s.expired(x.ExpirationDate) {
 		m.State = expiredState(x.Type)
 	}
+	stored := m.StateDescription
 	m.StateDescription = api.StateDescription(m.State)
+	if m.State == api.StateActive && strings.HasPrefix(stored, rotationFailedPrefix) {
+		m.StateDescription = stored // see RecordRotationFailure
+	}
 	return m, nil
 }
 

@@ -35,7 +35,18 @@ type Config struct {
 	// ReclamationWindow is how long a deleted instance can be restored
 	// before its data keys are destroyed; default 7 days (168h).
 	ReclamationWindow time.Duration
-	LogLevel          string // debug, info (default), warn, error
+	// CredentialsGrace is how long the credentials of a superseded
+	// iam_credentials, service_credentials or custom_credentials version
+	// live on once it is unlocked; default 24h, a negative value means none.
+	CredentialsGrace time.Duration
+	// CredentialsRetryBackoff is the first wait before a failed custom
+	// credentials task of a built-in provider is retried (doubled after
+	// each further failure); default 30s.
+	CredentialsRetryBackoff time.Duration
+	LogLevel                string // debug, info (default), warn, error
+	// RotationInterval is the pause between the rotation scheduler's
+	// sweeps; default 1m (rotation.DefaultInterval).
+	RotationInterval time.Duration
 }
 
 // setting describes one configuration knob: its flag, its variable, its
@@ -105,6 +116,36 @@ var settings = []setting{
 				return fmt.Errorf("must be a duration such as 168h or 0s")
 			}
 			c.ReclamationWindow = d
+			return nil
+		}},
+	{flag: "rotation-interval", env: "COFFER_ROTATION_INTERVAL", def: "1m",
+		help: "pause between the rotation scheduler's sweeps (due rotations, expiries, retirements)",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second {
+				return fmt.Errorf("must be a duration of at least 1s such as 1m")
+			}
+			c.RotationInterval = d
+			return nil
+		}},
+	{flag: "credentials-grace", env: "COFFER_CREDENTIALS_GRACE", def: "24h",
+		help: "how long superseded, unlocked credentials (API keys, database users) live on",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("must be a duration such as 24h")
+			}
+			c.CredentialsGrace = d
+			return nil
+		}},
+	{flag: "credentials-retry-backoff", env: "COFFER_CREDENTIALS_RETRY_BACKOFF", def: "30s",
+		help: "first wait before a failed database credentials task is retried",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("must be a positive duration such as 30s")
+			}
+			c.CredentialsRetryBackoff = d
 			return nil
 		}},
 	{flag: "log-level", env: "COFFER_LOG_LEVEL", def: "info", help: "debug, info, warn or error",

@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"sync"
 
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/access"
 	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/events"
 	"github.com/cofferhq/coffer/internal/policy"
 )
 
@@ -80,6 +82,15 @@ func (s *Server) startBackground() {
 				s.log.Error("instance reclamation stopped", "error", err.Error())
 			}
 		}()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		if s.rotation != nil {
+			wg.Go(func() { _ = s.rotation.Run(ctx) })
+			wg.Go(func() { _ = events.NewDispatcher(s.events, events.DispatcherConfig{}).Run(ctx) })
+		}
+		if s.credTasks != nil {
+			wg.Go(func() { _ = s.credTasks.Run(ctx) })
+		}
 		if err := s.audit.Run(ctx); err != nil {
 			s.log.Error("audit log stopped", "error", err.Error())
 		}
@@ -101,5 +112,8 @@ func (s *Server) stopBackground() {
 	}
 	if s.gate != nil {
 		s.gate.Close()
+	}
+	if s.events != nil {
+		s.events.Close()
 	}
 }

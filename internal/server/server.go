@@ -24,12 +24,14 @@ import (
 	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/authz"
 	"github.com/cofferhq/coffer/internal/compute"
+	"github.com/cofferhq/coffer/internal/events"
 	"github.com/cofferhq/coffer/internal/federation"
 	"github.com/cofferhq/coffer/internal/httpapi"
 	"github.com/cofferhq/coffer/internal/identity"
 	"github.com/cofferhq/coffer/internal/kms"
 	"github.com/cofferhq/coffer/internal/operator"
 	"github.com/cofferhq/coffer/internal/resource"
+	"github.com/cofferhq/coffer/internal/rotation"
 	"github.com/cofferhq/coffer/internal/secrets"
 	"github.com/cofferhq/coffer/internal/store"
 )
@@ -58,8 +60,11 @@ type Server struct {
 	http       *httpapi.Server
 	ln         net.Listener
 	bootstrap  *identity.BootstrapResult
-	resources  *resource.Service // instances; its Run reclaims deleted ones
-	tmpDir     string            // removed at Close in dev mode
+	resources  *resource.Service   // instances; its Run reclaims deleted ones
+	events     *events.Bus         // event notifications; its Dispatcher runs in the background
+	rotation   *rotation.Scheduler // rotation, expiry and retirement sweeps
+	credTasks  *secrets.TaskRunner // custom credentials tasks of the built-in providers
+	tmpDir     string              // removed at Close in dev mode
 }
 
 // Options are the parts of a server that are not configuration.
@@ -172,9 +177,20 @@ func (s *Server) buildHTTP() error {
 		return err
 	}
 	s.resources = resources
+	if s.events, err = events.New(events.Config{Store: s.store, Keys: s.keys, Logger: s.log}); err != nil {
+		return err
+	}
 	secretsSvc, err := secrets.New(secrets.Config{Store: s.store, Keys: s.keys, Gate: gate, Resources: resources,
-		Identity: s.identity, Logger: s.log, PublicURL: s.cfg.PublicURL})
+		Identity: s.identity, Logger: s.log, PublicURL: s.cfg.PublicURL, Events: s.events,
+		CredentialsGrace: s.cfg.CredentialsGrace})
 	if err != nil {
+		return err
+	}
+	if err := s.buildRotation(secretsSvc); err != nil {
+		return err
+	}
+	if s.credTasks, err = secrets.NewTaskRunner(secrets.TaskRunnerConfig{Service: secretsSvc, Logger: s.log,
+		Backoff: s.cfg.CredentialsRetryBackoff}); err != nil {
 		return err
 	}
 	computeSvc, err := compute.New(compute.Config{Store: s.store, Gate: gate, Minter: s.identity, Region: s.cfg.Region,
@@ -285,4 +301,27 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// buildRotation builds the rotation scheduler over the secrets service,
+// which also publishes its events (only for instances with a notifications
+// registration); startBackground runs it with the event dispatcher.
+func (s *Server) buildRotation(svc *secrets.Service) error {
+	var err error
+	s.rotation, err = rotation.New(rotation.Config{Store: s.store, Secrets: svc, Events: svc, Audit: s.audit,
+		Logger: s.log, Interval: s.cfg.RotationInterval})
+	return err
+}
+
+// Sweep does the background work that is due now, once: a sweep of the
+// rotation scheduler (rotations, expiries, retirements), then a pass of the
+// custom credentials task runner. The background loops do the same on
+// their own schedule; Sweep serves operators and tests that cannot wait.
+// Errors: the store's.
+func (s *Server) Sweep(ctx context.Context) error {
+	if _, err := s.rotation.Sweep(ctx); err != nil {
+		return err
+	}
+	_, err := s.credTasks.RunOnce(ctx)
+	return err
 }

@@ -69,13 +69,22 @@ func scheme(u string) string {
 
 // newStore returns a Store over a writer pool and a reader pool (the same
 // pool on PostgreSQL).
+//
+// On SQLite, queries run through a statement cache per pool, and Updates
+// are grouped by a committer (see stmt.go and batch.go).
 func newStore(dialect string, writer, reader *sql.DB) *Store {
-	return &Store{
+	s := &Store{
 		queries: queries{rd: reader, wr: writer, pg: dialect == "postgres"},
 		writer:  writer,
 		reader:  reader,
 		dialect: dialect,
 	}
+	if dialect == "sqlite" {
+		s.rdStmts, s.wrStmts = newStmtCache(reader), newStmtCache(writer)
+		s.queries.rd, s.queries.wr = dbQuerier{reader, s.rdStmts}, dbQuerier{writer, s.wrStmts}
+		s.batch = newBatcher(writer)
+	}
+	return s
 }
 
 // checkCoffer refuses a database that is not empty and not Coffer's: tables

@@ -120,10 +120,10 @@ func (t txQuerier) ExecContext(ctx context.Context, query string, args ...any) (
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
+// QueryContext runs unprepared: inside a transaction the connection is not
+// exclusive to open rows, and running the same cached statement again while
+// its rows are open would reset it under them.
 func (t txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
 

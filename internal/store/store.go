@@ -28,6 +28,12 @@ type Store struct {
 	reader  *sql.DB // reads outside transactions; == writer on PostgreSQL
 	dialect string
 	log     *slog.Logger
+
+	// SQLite only (nil on PostgreSQL): the statement caches of the two
+	// pools, and the committer that groups concurrent Updates into one
+	// transaction (see batch.go).
+	rdStmts, wrStmts *stmtCache
+	batch            *batcher
 }
 
 // Tx is a read-write transaction given to the function passed to Update. It
@@ -42,6 +48,9 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the database. Calls in progress may fail.
 func (s *Store) Close() error {
+	if s.batch != nil {
+		s.batch.close()
+	}
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
@@ -64,11 +73,20 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Update runs fn in one read-write transaction. It commits when fn returns
 // nil and rolls back completely when fn returns an error (returned as is) or
-// panics (the panic continues after the rollback). Inside fn use only tx:
-// on SQLite the store has a single writer connection, which tx holds, so a
-// write through the Store itself would wait forever. Errors from beginning
-// or committing the transaction are classified like any store error.
+// panics (the panic continues after the rollback); it returns nil only once
+// fn's writes are durable. Inside fn use only tx: on SQLite the store has a
+// single writer connection, which tx holds, so a write through the Store
+// itself would wait forever. Errors from beginning or committing the
+// transaction are classified like any store error.
+//
+// On SQLite, concurrent Updates share one transaction and one fsync (group
+// commit, see batch.go): fn then runs inside a savepoint of it, sees the
+// writes of the Updates committed with it that ran before, and its own
+// writes are undone alone when it fails.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.batch != nil {
+		return s.updateBatched(ctx, fn)
+	}
 	stx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap(err, "store: begin transaction")

@@ -1,6 +1,7 @@
 package secrettype
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 
@@ -30,8 +31,8 @@ type CustomCredentials struct{}
 func (CustomCredentials) Name() string { return api.SecretTypeCustomCredentials }
 
 // Create requires configuration; parameters hold only strings, numbers and
-// booleans; ttl is optional (1 to 90 days). The version is Pending until its
-// task reports credentials.
+// booleans; ttl is optional (1 to 90 days). The first version is Pending
+// until its task reports credentials.
 func (t CustomCredentials) Create(ctx context.Context, p *api.SecretPrototype, env Env) (*Version, error) {
 	if err := ValidateCommon(p, env); err != nil {
 		return nil, err
@@ -54,7 +55,11 @@ func (t CustomCredentials) Create(ctx context.Context, p *api.SecretPrototype, e
 		Parameters: p.Parameters, Trigger: api.TaskTriggerSecretCreation}, env)
 }
 
-// NewVersion queues a manual rotation task.
+// NewVersion queues a manual rotation task. Until the task reports the new
+// credentials, the new version serves a copy of the current version's
+// credentials (when it has any), so that a rotation in progress, or one
+// whose provider fails, never leaves the secret without credentials; the
+// copied user is not dropped while it is served this way.
 func (t CustomCredentials) NewVersion(ctx context.Context, p *api.SecretVersionPrototype, cur Current, env Env) (*Version, error) {
 	if err := validateVersionCommon(p); err != nil {
 		return nil, err
@@ -62,8 +67,13 @@ func (t CustomCredentials) NewVersion(ctx context.Context, p *api.SecretVersionP
 	if cur.Metadata == nil {
 		return nil, invalid("the secret has no configuration")
 	}
-	return t.queue(ctx, CustomCredentialsRequest{SecretName: cur.Metadata.Name, Configuration: cur.Metadata.Configuration,
+	v, err := t.queue(ctx, CustomCredentialsRequest{SecretName: cur.Metadata.Name, Configuration: cur.Metadata.Configuration,
 		Parameters: cur.Metadata.Parameters, Trigger: api.TaskTriggerManualRotation}, env)
+	if err != nil || cur.Payload == nil {
+		return v, err
+	}
+	v.Payload, v.Pending = bytes.Clone(cur.Payload), false
+	return v, nil
 }
 
 func (CustomCredentials) queue(ctx context.Context, req CustomCredentialsRequest, env Env) (*Version, error) {
