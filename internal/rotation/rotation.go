@@ -40,6 +40,7 @@ const (
 	DefaultBackoff    = time.Minute
 	DefaultMaxBackoff = 6 * time.Hour
 	DefaultLease      = 5 * time.Minute
+	DefaultWorkers    = 1
 )
 
 // DefaultNotices are the expiring-soon notices: 30, 7 and 1 days ahead.
@@ -49,6 +50,7 @@ var DefaultNotices = []int{30, 7, 1}
 type Store interface {
 	ClaimDueRotations(ctx context.Context, now time.Time, lease time.Duration, limit int, claim string) ([]*store.RotationClaim, error)
 	FinishRotation(ctx context.Context, secretID, claim string, retryAt time.Time) error
+	FinishRotations(ctx context.Context, claim string, secretIDs []string) (int, error)
 	ClaimDueExpiries(ctx context.Context, now, horizon time.Time, lease time.Duration, limit int) ([]*store.ExpiryClaim, error)
 	FinishExpiry(ctx context.Context, secretID string, stage int64, notBefore time.Time) error
 	ClaimDueRetirements(ctx context.Context, now time.Time, lease time.Duration, limit int, claim string) ([]*store.RetireClaim, error)
@@ -88,6 +90,9 @@ type Config struct {
 	Interval time.Duration
 	// Batch is how many items one claim takes.
 	Batch int
+	// Workers is how many secrets of a claimed batch are rotated at once;
+	// 0: DefaultWorkers, 1: one after another.
+	Workers int
 	// Backoff is the wait after a first failure, doubled after each further
 	// one up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
@@ -121,6 +126,9 @@ func New(cfg Config) (*Scheduler, error) {
 	cfg.Lease = orDefault(cfg.Lease, DefaultLease)
 	if cfg.Batch < 1 {
 		cfg.Batch = DefaultBatch
+	}
+	if cfg.Workers < 1 {
+		cfg.Workers = DefaultWorkers
 	}
 	if cfg.Notices == nil {
 		cfg.Notices = DefaultNotices
@@ -189,38 +197,13 @@ func (s *Scheduler) sweepRotations(ctx context.Context, r *Result) error {
 		if err != nil || len(items) == 0 {
 			return err
 		}
-		for _, it := range items {
-			if err := s.rotate(ctx, it, r); err != nil {
-				return err
-			}
+		if err := s.rotateBatch(ctx, claim, items, r); err != nil {
+			return err
 		}
 		if len(items) < s.cfg.Batch {
 			return nil
 		}
 	}
-}
-
-// rotate rotates one claimed secret and records the outcome.
-func (s *Scheduler) rotate(ctx context.Context, it *store.RotationClaim, r *Result) error {
-	// secret.rotated is published by the service, in the rotation's own
-	// transaction (the path manual rotations take too).
-	_, err := s.cfg.Secrets.RotateSecret(ctx, it.InstanceGUID, it.SecretID)
-	if err == nil {
-		r.Rotated++
-		return s.cfg.Store.FinishRotation(ctx, it.SecretID, it.Claim, time.Time{})
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	r.Failed++
-	retry := s.cfg.Now().Add(s.backoff(it.Attempts))
-	s.log.Warn("automatic rotation failed", "secret", it.SecretID, "attempt", it.Attempts, "error", api.Message(err))
-	s.recordFailure(ctx, it, err, retry)
-	ferr := s.cfg.Store.FinishRotation(ctx, it.SecretID, it.Claim, retry)
-	if errors.Is(ferr, store.ErrConflict) || errors.Is(ferr, store.ErrNotFound) {
-		return nil
-	}
-	return ferr
 }
 
 // recordFailure marks the secret's state description, audits and

@@ -50,6 +50,16 @@ func (f *fakeStore) FinishRotation(_ context.Context, _, claim string, retryAt t
 	return nil
 }
 
+func (f *fakeStore) FinishRotations(ctx context.Context, claim string, ids []string) (int, error) {
+	n := 0
+	for _, id := range ids {
+		if f.FinishRotation(ctx, id, claim, time.Time{}) == nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (f *fakeStore) ClaimDueExpiries(_ context.Context, now, horizon time.Time, lease time.Duration, _ int) ([]*store.ExpiryClaim, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -174,27 +174,28 @@ func (s *Store) updateBatched(ctx context.Context, fn func(tx *Tx) error) error 
 // runtime.Goexit (the panic continues after the rollback to the savepoint).
 func (s *Store) runPart(ctx context.Context, tx *sql.Tx, r *txRequest, fn func(tx *Tx) error, missed *[]string) error {
 	ctl := context.WithoutCancel(ctx) // savepoint statements must not be interrupted
-	if _, err := tx.ExecContext(ctl, "SAVEPOINT "+savepoint); err != nil {
+	q := txQuerier{tx, s.wrStmts, missed}
+	if _, err := q.ExecContext(ctl, "SAVEPOINT "+savepoint); err != nil {
 		r.part <- errBatchBroken
 		return fmt.Errorf("store: begin transaction: %v: %w", err, errBatchBroken)
 	}
 	returned := false
 	defer func() {
 		if !returned {
-			r.part <- rollbackTo(ctl, tx, errors.New("store: fn panicked"))
+			r.part <- rollbackTo(ctl, q, errors.New("store: fn panicked"))
 		}
 	}()
-	err := fn(&Tx{queries{rd: txQuerier{tx, s.wrStmts, missed}, wr: txQuerier{tx, s.wrStmts, missed}}})
+	err := fn(&Tx{queries{rd: q, wr: q}})
 	returned = true
 	if err != nil {
-		if perr := rollbackTo(ctl, tx, err); errors.Is(perr, errBatchBroken) {
+		if perr := rollbackTo(ctl, q, err); errors.Is(perr, errBatchBroken) {
 			r.part <- perr
 			return fmt.Errorf("%w (and %v)", err, perr)
 		}
 		r.part <- err
 		return err
 	}
-	if _, err := tx.ExecContext(ctl, "RELEASE "+savepoint); err != nil {
+	if _, err := q.ExecContext(ctl, "RELEASE "+savepoint); err != nil {
 		r.part <- errBatchBroken
 		return fmt.Errorf("store: commit: %v: %w", err, errBatchBroken)
 	}
@@ -204,7 +205,7 @@ func (s *Store) runPart(ctx context.Context, tx *sql.Tx, r *txRequest, fn func(t
 
 // rollbackTo undoes a part: cause when that works, errBatchBroken when the
 // savepoint is gone (SQLite rolled back the whole transaction).
-func rollbackTo(ctx context.Context, tx *sql.Tx, cause error) error {
+func rollbackTo(ctx context.Context, tx txQuerier, cause error) error {
 	if _, err := tx.ExecContext(ctx, "ROLLBACK TO "+savepoint); err != nil {
 		return errBatchBroken
 	}

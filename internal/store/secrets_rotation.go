@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cofferhq/coffer/api"
@@ -94,6 +95,51 @@ func (q *queries) FinishRotation(ctx context.Context, secretID, claim string, re
 	}
 	res, err := q.exec(ctx, query, nullMicros(retryAt), secretID, claim)
 	return finishErr(res, err, "finish rotation of secret "+secretID)
+}
+
+// maxFinishIDs bounds the ids of one UPDATE of FinishRotations (SQLite and
+// PostgreSQL cap the parameters of a statement).
+const maxFinishIDs = 500
+
+// FinishRotations records the successful rotation of the secrets in
+// secretIDs that still hold claim, in one transaction (attempts reset, no
+// lease), as FinishRotation with a zero retryAt does for one secret; it is
+// how a scheduler ends the claims of a whole batch at once. It returns how
+// many claims it ended: a secret missing from that count lost its claim to
+// another claimer (its lease ended) or is gone, and is left as it is.
+// Errors: api.ErrInvalid (no claim token), store errors (nothing is
+// finished then).
+func (s *Store) FinishRotations(ctx context.Context, claim string, secretIDs []string) (int, error) {
+	if err := checkClaim("finish rotations", claim, 1); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := s.Update(ctx, func(tx *Tx) error {
+		n = 0
+		for ids := range slices.Chunk(secretIDs, maxFinishIDs) {
+			args := append([]any{claim}, anySlice(ids)...)
+			res, err := tx.exec(ctx, `UPDATE secrets SET rotation_claim = '', rotation_not_before = NULL,
+				rotation_attempts = 0 WHERE rotation_claim = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
+			if err != nil {
+				return wrap(err, "finish rotations")
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return wrap(err, "finish rotations")
+			}
+			n += int(k)
+		}
+		return nil
+	})
+	return n, err
+}
+
+func anySlice(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
 }
 
 func finishErr(res interface{ RowsAffected() (int64, error) }, err error, what string) error {
