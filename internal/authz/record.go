@@ -61,15 +61,18 @@ func (g *Gate) event(ctx context.Context, action string, res Resource) audit.Eve
 		AccountID: res.AccountID}
 	e.Initiator.SourceAddr, e.Initiator.UserAgent = reqctx.RemoteAddr(ctx), reqctx.UserAgent(ctx)
 	if res.ServiceInstance != "" || res.ResourceType != "" || res.ID != "" {
-		e.Details = map[string]string{}
-		for k, v := range map[string]string{"service_instance": res.ServiceInstance,
-			"resource_type": res.ResourceType, "resource": res.ID} {
-			if v != "" {
-				e.Details[k] = v
-			}
-		}
+		e.Details = make(map[string]string, 3)
+		setIf(e.Details, "service_instance", res.ServiceInstance)
+		setIf(e.Details, "resource_type", res.ResourceType)
+		setIf(e.Details, "resource", res.ID)
 	}
 	return e
+}
+
+func setIf(m map[string]string, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
 }
 
 // write commits e; a failure is logged here (the caller only learns that

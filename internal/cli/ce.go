@@ -265,6 +265,14 @@ func nounOf(typ string) string {
 	return "app"
 }
 
+// aNoun is nounOf with its article: "an app", "a job".
+func aNoun(typ string) string {
+	if typ == api.ComponentJob {
+		return "a job"
+	}
+	return "an app"
+}
+
 func describeComponent(c *api.ComputeComponent) string {
 	return fmt.Sprintf("%s %s in project %s", nounOf(c.Type), c.Name, c.ProjectName)
 }

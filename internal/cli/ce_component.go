@@ -58,7 +58,7 @@ func (a *app) ceCreateCommand(typ string, project *string) *cobra.Command {
 	f := &componentFlags{}
 	cmd := &cobra.Command{
 		Use:   "create --name NAME [--image IMAGE] [--command CMD]... [--argument ARG]... [--env K=V]... [--trusted-profiles-enabled[=true]] [--trusted-profile PROFILE]",
-		Short: "Create a " + noun, Args: noArgs,
+		Short: "Create " + aNoun(typ), Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := parseEnv(f.env)
 			if err != nil {
@@ -89,7 +89,7 @@ func (a *app) ceUpdateCommand(typ string, project *string) *cobra.Command {
 	f := &componentFlags{}
 	cmd := &cobra.Command{
 		Use:   "update --name NAME [--trusted-profile PROFILE] [--trusted-profiles-enabled=true|false] [--env K=V]... [--env-rm K]... [--image I] [--command C]... [--argument A]...",
-		Short: "Change a " + noun, Args: noArgs,
+		Short: "Change " + aNoun(typ), Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := parseEnv(f.env)
 			if err != nil {
@@ -155,7 +155,7 @@ func updateRequest(cmd *cobra.Command, f *componentFlags, cur *api.ComputeCompon
 func (a *app) ceGetCommand(typ string, project *string) *cobra.Command {
 	var name string
 	cmd := &cobra.Command{
-		Use: "get --name NAME [--output json]", Short: "Show a " + nounOf(typ) + " (its crn, command, env and trusted profile)",
+		Use: "get --name NAME [--output json]", Short: "Show " + aNoun(typ) + " (its crn, command, env and trusted profile)",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl, ref, err := a.ceContext(cmd.Context(), *project)
@@ -205,7 +205,7 @@ func (a *app) ceDeleteCommand(typ string, project *string) *cobra.Command {
 	var name string
 	var force bool
 	cmd := &cobra.Command{
-		Use: "delete --name NAME [-f]", Short: "Delete a " + nounOf(typ), Args: noArgs,
+		Use: "delete --name NAME [-f]", Short: "Delete " + aNoun(typ), Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl, ref, err := a.ceContext(cmd.Context(), *project)
 			if err != nil {

@@ -127,6 +127,14 @@ func (a *app) client() (*client.Client, error) {
 	return client.New(cfg), err
 }
 
+// anonymousClient returns a client for the configured endpoint that sends
+// no credential: for the calls a sealed server answers (seal status, init,
+// unseal), where getting a token first would fail.
+func (a *app) anonymousClient() *client.Client {
+	s, _ := loadSession(a.env.HomeDir)
+	return client.New(client.Config{URL: firstNonEmpty(a.url, a.env.Getenv("COFFER_URL"), s.URL), UserAgent: "coffer-cli"})
+}
+
 // printJSON writes v as indented JSON on stdout.
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.env.Stdout)

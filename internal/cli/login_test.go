@@ -94,7 +94,7 @@ func TestSessionOnlyForItsEndpoint(t *testing.T) {
 	env, _, errb := testEnv(t, "", nil)
 	saveSession(env.HomeDir, &session{URL: srv.URL, APIKey: "k", AccessToken: "stored-token",
 		Expiration: time.Now().Add(time.Hour).Unix()})
-	for _, args := range [][]string{{"operator", "seal-status"}, {"--url", other.URL, "operator", "seal-status"}} {
+	for _, args := range [][]string{{"operator", "rotate-root-key"}, {"--url", other.URL, "operator", "rotate-root-key"}} {
 		if code := Run(context.Background(), args, env); code != ExitOK {
 			t.Fatalf("Run(%q) = %d; stderr %q", args, code, errb)
 		}

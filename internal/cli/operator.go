@@ -17,7 +17,7 @@ func (a *app) operatorCommand() *cobra.Command {
 		Short: "Create the root key of a --seal=shamir server and print its unseal shares (once)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, _ := a.client()
+			c := a.anonymousClient()
 			res, err := c.Init(cmd.Context(), shares, threshold)
 			if err != nil {
 				return err
@@ -46,7 +46,7 @@ func (a *app) operatorCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, _ := a.client()
+			c := a.anonymousClient()
 			st, err := c.Unseal(cmd.Context(), share)
 			if err != nil {
 				return err
@@ -57,7 +57,7 @@ func (a *app) operatorCommand() *cobra.Command {
 	status := &cobra.Command{
 		Use: "seal-status", Short: "Show whether Coffer is sealed", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, _ := a.client()
+			c := a.anonymousClient()
 			st, err := c.SealStatus(cmd.Context())
 			if err != nil {
 				return err
@@ -68,7 +68,10 @@ func (a *app) operatorCommand() *cobra.Command {
 	seal := &cobra.Command{
 		Use: "seal", Short: "Seal a --seal=shamir server (needs the operator administrator)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, _ := a.client()
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
 			st, err := c.Seal(cmd.Context())
 			if err != nil {
 				return err
@@ -79,7 +82,10 @@ func (a *app) operatorCommand() *cobra.Command {
 	rotate := &cobra.Command{
 		Use: "rotate-root-key", Short: "Re-wrap every data key under a new root key, online", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, _ := a.client()
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
 			res, err := c.RotateRootKey(cmd.Context())
 			if err != nil {
 				return err

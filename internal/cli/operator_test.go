@@ -9,6 +9,7 @@ import (
 
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/cli"
+	"github.com/cofferhq/coffer/internal/server"
 	"github.com/cofferhq/coffer/internal/servertest"
 )
 
@@ -67,5 +68,32 @@ func TestOperatorCommands(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, vars, "", "operator", "init", "--shares", "nope"); code != cli.ExitUsage {
 		t.Errorf("a malformed flag: exit %d, want %d", code, cli.ExitUsage)
+	}
+}
+
+// A sealed server answers seal-status, init and unseal without a credential;
+// the CLI must not try to get a token first, even when it has an API key.
+func TestUnsealWithCredentialsInTheEnvironment(t *testing.T) {
+	srv := servertest.New(t, servertest.WithConfig(func(c *server.Config) { c.Seal = "shamir" }))
+	vars := map[string]string{"COFFER_URL": srv.URL, "COFFER_APIKEY": srv.APIKey}
+	code, out, errOut := runCLI(t, vars, "", "operator", "init", "--shares", "3", "--threshold", "2", "--output", "json")
+	var res api.InitResponse
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Shares) != 3 {
+		t.Fatalf("operator init = %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, vars, "", "operator", "seal"); code != 0 {
+		t.Fatalf("operator seal = %d %q", code, errOut)
+	}
+	if code, out, errOut := runCLI(t, vars, "", "operator", "seal-status"); code != 0 || !strings.Contains(out, "Sealed:       true") {
+		t.Errorf("operator seal-status while sealed = %d %q %q", code, out, errOut)
+	}
+	for i, share := range res.Shares[:2] {
+		code, out, errOut := runCLI(t, vars, share+"\n", "operator", "unseal")
+		if code != 0 {
+			t.Fatalf("operator unseal (share %d from stdin) = %d %q", i+1, code, errOut)
+		}
+		if want := i == 0; strings.Contains(out, "Sealed:       true") != want {
+			t.Errorf("after share %d: %q", i+1, out)
+		}
 	}
 }

@@ -16,6 +16,15 @@ func (s *Server) routeToken() {
 	s.Handle("GET /identity/.well-known/openid-configuration", s.handleOpenIDConfiguration)
 	s.Handle("GET /coffer/v1/compute/accounts/{account_id}/keys", s.handleComputeKeys)
 	s.Handle("GET /coffer/v1/compute/accounts/{account_id}/.well-known/openid-configuration", s.handleComputeDiscovery)
+	// Discovery names these endpoints, as OpenID requires; Coffer has no
+	// interactive login, and says so instead of answering 404.
+	s.Handle("/identity/authorize", s.handleNoInteractiveLogin)
+	s.Handle("/identity/passcode", s.handleNoInteractiveLogin)
+}
+
+func (s *Server) handleNoInteractiveLogin(w http.ResponseWriter, r *http.Request) error {
+	return api.Errorf(api.ErrUnsupported, "Coffer has no interactive login: get a token at /identity/token "+
+		"with an API key (grant_type=urn:ibm:params:oauth:grant-type:apikey)")
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) error {

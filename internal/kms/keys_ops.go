@@ -131,8 +131,9 @@ func (k *Keys) RotateRootKey(ctx context.Context) (*api.RootKeyRotation, error) 
 	}
 	rot, ok := k.provider.(Rotator)
 	if !ok {
-		return nil, api.Errorf(api.ErrFailedPrecondition, "the %q root key cannot be rotated online: "+
-			"it comes from outside Coffer; restart with the new key after re-wrapping offline", k.provider.Name())
+		return nil, api.Errorf(api.ErrFailedPrecondition, "a %q root key cannot be rotated: it is given to Coffer "+
+			"at start (COFFER_MASTER_KEY or COFFER_PASSPHRASE) and Coffer cannot replace it; online rotation needs "+
+			"--seal keyfile or --seal shamir", k.provider.Name())
 	}
 	next, commit, abort, err := rot.PrepareRotation(ctx)
 	if err != nil {

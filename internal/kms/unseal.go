@@ -208,9 +208,9 @@ func (s *Shamir) addShare(raw []byte, decodeErr error) error {
 		return fmt.Errorf("kms: this share is not a share of a root key (wrong length): %w", api.ErrInvalid)
 	}
 	for _, c := range s.collected {
-		if c[0] == raw[0] {
+		if x := raw[0]; c[0] == x {
 			clear(raw)
-			return fmt.Errorf("kms: share number %d was already given: %w", raw[0], api.ErrInvalid)
+			return fmt.Errorf("kms: share number %d was already given: %w", x, api.ErrInvalid)
 		}
 	}
 	s.collected = append(s.collected, raw)

@@ -9,7 +9,8 @@
 // columns (next_rotation_date, expiration_date, secret_versions.retire_after)
 // with a claim token and a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so
 // several nodes never work on the same secret at once and a restarted node
-// loses nothing. Rotation goes through the secrets service's RotateSecret,
+// loses nothing. A claimed batch is rotated by up to Config.Workers at once
+// (see batch.go). Rotation goes through the secrets service's RotateSecret,
 // which is the code path of a manual rotation (POST .../versions). A failed
 // rotation leaves the current version serving, is written to the audit log
 // and published as secret.rotation_failed, and is retried with exponential
@@ -40,7 +41,7 @@ const (
 	DefaultBackoff    = time.Minute
 	DefaultMaxBackoff = 6 * time.Hour
 	DefaultLease      = 5 * time.Minute
-	DefaultWorkers    = 1
+	DefaultWorkers    = 8
 )
 
 // DefaultNotices are the expiring-soon notices: 30, 7 and 1 days ahead.

@@ -183,6 +183,12 @@ func versionOps(sfx string) []sdkOp {
 			if *m.(*sm.IAMCredentialsSecretVersionMetadata).PayloadAvailable {
 				t.Error("payload_available after DeleteSecretVersionData = true, want false")
 			}
+			// Deleting the data revokes the API key itself, not only its copy.
+			iamURL := c.Service.Options.Authenticator.(*core.IamAuthenticator).URL
+			leaked := &core.IamAuthenticator{ApiKey: *iam.ApiKey, URL: iamURL}
+			if _, err := leaked.RequestToken(); err == nil {
+				t.Error("the API key of a version whose data was deleted still logs in")
+			}
 		}},
 	}
 }

@@ -343,8 +343,13 @@ func (s *Service) UpdateSecretVersionMetadata(ctx context.Context, cred authz.Cr
 // versions of a custom_credentials secret. Errors: api.ErrNotFound,
 // api.ErrInvalid (other types or versions), api.ErrFailedPrecondition (the
 // version is locked).
+//
+// Deleting the data also ends the credentials it holds: the version's API
+// key is deleted (iam_credentials), or a delete_credentials task is queued
+// for the provider (custom_credentials), so a leaked credential stops
+// working, not only its stored copy.
 func (s *Service) DeleteSecretVersionData(ctx context.Context, cred authz.Credential, instance, secretID, ref string) error {
-	_, x, v, err := s.versionFor(ctx, cred, instance, secretID, ref, actVersionDataDelete)
+	c, x, v, err := s.versionFor(ctx, cred, instance, secretID, ref, actVersionDataDelete)
 	if err != nil {
 		return err
 	}
@@ -364,7 +369,26 @@ func (s *Service) DeleteSecretVersionData(ctx context.Context, cred authz.Creden
 			return errVersionLocked(x.ID, v.ID)
 		}
 	}
+	if err := s.endCredentials(ctx, c, x, v); err != nil {
+		return err
+	}
 	return storeErr(s.st.DestroySecretVersionData(ctx, x.ID, v.ID), "secret "+x.ID+" version "+v.ID)
+}
+
+// endCredentials revokes what a version's data grants before the data is
+// destroyed: its API key, or (through a task) its database user.
+func (s *Service) endCredentials(ctx context.Context, c *call, x *store.Secret, v *store.SecretVersion) error {
+	switch x.Type {
+	case api.SecretTypeIAMCredentials:
+		m, err := versionMetaOf(x, v)
+		if err != nil || m.APIKeyID == "" {
+			return err
+		}
+		return s.ids.DeleteSecretAPIKey(ctx, c.in.AccountID, m.APIKeyID)
+	case api.SecretTypeCustomCredentials:
+		return s.queueDeleteCredentials(ctx, c, x, v)
+	}
+	return nil
 }
 
 func errVersionLocked(secret, version string) error {

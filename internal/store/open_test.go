@@ -203,3 +203,21 @@ func TestSQLitePools(t *testing.T) {
 		}
 	}
 }
+
+func TestNewSQLiteFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "coffer.db")
+	s, err := Open(context.Background(), Config{URL: "sqlite:" + path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode = %v, want 0600", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+}

@@ -43,6 +43,9 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 	if err := checkSQLiteFile(ctx, path); err != nil {
 		return nil, err
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	writer, err := openSQLitePool(ctx, path, sqliteWriterParams, 1)
 	if err != nil {
 		return nil, err
@@ -100,6 +103,20 @@ func checkSQLiteDir(path string) error {
 	f.Close()
 	os.Remove(f.Name())
 	return nil
+}
+
+// createPrivate creates a new database file readable by its owner only;
+// SQLite gives its -wal and -shm files the same mode. An existing file is
+// left as it is.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return api.Errorf(api.ErrFailedPrecondition, "store: creating sqlite file %s: %v", path, unwrapPath(err))
+	}
+	return f.Close()
 }
 
 // unwrapPath drops the *fs.PathError decoration (the path is already in the
