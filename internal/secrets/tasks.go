@@ -8,6 +8,7 @@ import (
 
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/authz"
+	"github.com/cofferhq/coffer/internal/events"
 	"github.com/cofferhq/coffer/internal/secrets/secrettype"
 	"github.com/cofferhq/coffer/internal/store"
 )
@@ -114,13 +115,34 @@ func (s *Service) replaceTask(ctx context.Context, c *call, x *store.Secret, id 
 		if err := s.applyTaskReport(ctx, tx, c, x, t, p); err != nil {
 			return err
 		}
-		return tx.UpdateSecretTask(ctx, t)
+		if err := tx.UpdateSecretTask(ctx, t); err != nil {
+			return err
+		}
+		return s.publishTaskReport(ctx, tx, c, x, t)
 	})
 	if err != nil {
 		return nil, storeErr(err, "task "+id)
 	}
 	v := taskView(t)
 	return &v, nil
+}
+
+// publishTaskReport queues the event of a task's outcome, in the same
+// transaction as the outcome, whoever answered it (a built-in provider or an
+// external one through the task API).
+func (s *Service) publishTaskReport(ctx context.Context, tx *store.Tx, c *call, x *store.Secret, t *store.SecretTask) error {
+	data := map[string]string{"task_id": t.ID, "task_type": t.Type}
+	switch t.Status {
+	case api.TaskStatusCredentialsCreated:
+		return s.publishTx(ctx, tx, c.in, x, events.CredentialsCreated, t.VersionID, data)
+	case api.TaskStatusCredentialsDeleted:
+		return s.publishTx(ctx, tx, c.in, x, events.CredentialsDeleted, t.VersionID, data)
+	case api.TaskStatusFailed:
+		if t.Type == api.TaskTypeCreateCredentials {
+			return s.publishTx(ctx, tx, c.in, x, events.SecretRotationFailed, t.VersionID, data)
+		}
+	}
+	return nil
 }
 
 // checkTaskReport refuses a report that does not fit the task's type.
