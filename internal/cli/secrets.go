@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -96,6 +97,26 @@ func (s *smApp) show(raw *json.RawMessage, table func() error) error {
 func (s *smApp) done() error {
 	s.ok()
 	return nil
+}
+
+// removal is the body of a destructive command: it checks the required
+// flags, asks for confirmation (unless force), runs del and reports OK.
+func (s *smApp) removal(cmd *cobra.Command, need []string, force bool, prompt string,
+	del func(ctx context.Context, c *client.SecretsClient) error) error {
+	if err := required(cmd, need...); err != nil {
+		return err
+	}
+	c, _, err := s.sm()
+	if err != nil {
+		return err
+	}
+	if ok, err := s.confirm(force, "%s", prompt); !ok {
+		return err
+	}
+	if err := del(cmd.Context(), c); err != nil {
+		return err
+	}
+	return s.done()
 }
 
 // required fails with a usage error unless every named flag was given.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/api"
@@ -159,20 +160,10 @@ func (s *smApp) configDeleteCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "configuration-delete --name NAME [--config-type TYPE] [-f]", Short: "Delete a configuration", Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := required(cmd, "name"); err != nil {
-				return err
-			}
-			c, _, err := s.sm()
-			if err != nil {
-				return err
-			}
-			if ok, err := s.confirm(force, "Delete configuration %s?", name); !ok {
-				return err
-			}
-			if err := c.DeleteConfiguration(cmd.Context(), name, typ); err != nil {
-				return err
-			}
-			return s.done()
+			return s.removal(cmd, []string{"name"}, force, "Delete configuration "+name+"?",
+				func(ctx context.Context, c *client.SecretsClient) error {
+					return c.DeleteConfiguration(ctx, name, typ)
+				})
 		},
 	}
 	configNameFlags(cmd, &name, &typ)

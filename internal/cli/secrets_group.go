@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/client"
 )
 
 // groupCommands are the secret group commands.
@@ -120,20 +122,10 @@ func (s *smApp) groupDeleteCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "secret-group-delete --id ID [-f]", Short: "Delete an empty secret group", Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := required(cmd, "id"); err != nil {
-				return err
-			}
-			c, _, err := s.sm()
-			if err != nil {
-				return err
-			}
-			if ok, err := s.confirm(force, "Delete secret group %s?", id); !ok {
-				return err
-			}
-			if err := c.DeleteSecretGroup(cmd.Context(), id); err != nil {
-				return err
-			}
-			return s.done()
+			return s.removal(cmd, []string{"id"}, force, "Delete secret group "+id+"?",
+				func(ctx context.Context, c *client.SecretsClient) error {
+					return c.DeleteSecretGroup(ctx, id)
+				})
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "ID of the group")

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/client"
 )
 
 // notificationCommands are the Event Notifications registration commands.
@@ -48,17 +50,10 @@ func (s *smApp) notificationCommands() []*cobra.Command {
 	del := &cobra.Command{
 		Use: "notifications-registration-delete [-f]", Short: "Remove the Event Notifications registration", Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, _, err := s.sm()
-			if err != nil {
-				return err
-			}
-			if ok, err := s.confirm(force, "Remove the Event Notifications registration?"); !ok {
-				return err
-			}
-			if err := c.DeleteNotificationsRegistration(cmd.Context()); err != nil {
-				return err
-			}
-			return s.done()
+			return s.removal(cmd, nil, force, "Remove the Event Notifications registration?",
+				func(ctx context.Context, c *client.SecretsClient) error {
+					return c.DeleteNotificationsRegistration(ctx)
+				})
 		},
 	}
 	forceFlag(del, &force)
@@ -137,20 +132,10 @@ func (s *smApp) destinationDeleteCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "event-destination-delete --id ID [-f]", Short: "Remove an event destination and its pending deliveries", Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := required(cmd, "id"); err != nil {
-				return err
-			}
-			c, _, err := s.sm()
-			if err != nil {
-				return err
-			}
-			if ok, err := s.confirm(force, "Remove event destination %s?", id); !ok {
-				return err
-			}
-			if err := c.DeleteEventDestination(cmd.Context(), id); err != nil {
-				return err
-			}
-			return s.done()
+			return s.removal(cmd, []string{"id"}, force, "Remove event destination "+id+"?",
+				func(ctx context.Context, c *client.SecretsClient) error {
+					return c.DeleteEventDestination(ctx, id)
+				})
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "ID of the destination")
@@ -248,20 +233,10 @@ func (s *smApp) taskDeleteCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "secret-task-delete --secret-id ID --id TASK [-f]", Short: "Delete a task of a custom_credentials secret", Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := required(cmd, "secret-id", "id"); err != nil {
-				return err
-			}
-			c, _, err := s.sm()
-			if err != nil {
-				return err
-			}
-			if ok, err := s.confirm(force, "Delete task %s of secret %s?", id, secretID); !ok {
-				return err
-			}
-			if err := c.DeleteSecretTask(cmd.Context(), secretID, id); err != nil {
-				return err
-			}
-			return s.done()
+			return s.removal(cmd, []string{"secret-id", "id"}, force, "Delete task "+id+" of secret "+secretID+"?",
+				func(ctx context.Context, c *client.SecretsClient) error {
+					return c.DeleteSecretTask(ctx, secretID, id)
+				})
 		},
 	}
 	secretIDFlag(cmd, &secretID, false)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -329,21 +330,11 @@ func (s *smApp) secretDeleteCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "secret-delete --id ID [-f] [--force-delete]", Short: "Delete a secret and all its versions", Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := required(cmd, "id"); err != nil {
-				return err
-			}
-			c, _, err := s.sm()
-			if err != nil {
-				return err
-			}
-			if ok, err := s.confirm(force, "Delete secret %s and all its versions?", id); !ok {
-				return err
-			}
-			s.progress("Deleting secret %s...", id)
-			if err := c.DeleteSecret(cmd.Context(), id, forceDelete); err != nil {
-				return err
-			}
-			return s.done()
+			return s.removal(cmd, []string{"id"}, force, "Delete secret "+id+" and all its versions?",
+				func(ctx context.Context, c *client.SecretsClient) error {
+					s.progress("Deleting secret %s...", id)
+					return c.DeleteSecret(ctx, id, forceDelete)
+				})
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "ID of the secret")

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/client"
 )
 
 // versionCommands are the secret version commands. A version is a UUID or
@@ -250,20 +252,10 @@ func (s *smApp) versionDataDeleteCommand() *cobra.Command {
 		Use:   "secret-version-data-delete --secret-id ID --id VERSION [-f]",
 		Short: "Delete the data of a version (iam_credentials, custom_credentials)", Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := required(cmd, "secret-id", "id"); err != nil {
-				return err
-			}
-			c, _, err := s.sm()
-			if err != nil {
-				return err
-			}
-			if ok, err := s.confirm(force, "Delete the data of version %s of secret %s?", id, secretID); !ok {
-				return err
-			}
-			if err := c.DeleteSecretVersionData(cmd.Context(), secretID, id); err != nil {
-				return err
-			}
-			return s.done()
+			return s.removal(cmd, []string{"secret-id", "id"}, force, "Delete the data of version "+id+" of secret "+secretID+"?",
+				func(ctx context.Context, c *client.SecretsClient) error {
+					return c.DeleteSecretVersionData(ctx, secretID, id)
+				})
 		},
 	}
 	versionFlags(cmd, &secretID, &id)
