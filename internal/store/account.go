@@ -81,5 +81,6 @@ func (q *queries) UpdateAccount(ctx context.Context, a *Account) error {
 // DeleteAccount deletes the account and, by cascade, its users, API keys
 // and instances. Errors: ErrNotFound.
 func (q *queries) DeleteAccount(ctx context.Context, id string) error {
+	defer q.touchAll()
 	return q.execOne(ctx, "account "+id, `DELETE FROM accounts WHERE id = ?`, id)
 }

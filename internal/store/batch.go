@@ -26,6 +26,13 @@ import (
 // on the single connection, in arrival order: the result is the same as
 // running the transactions serially in that order.
 //
+// The first caller to run in a transaction needs no savepoint: nothing
+// before it is there to keep, so when its fn fails the committer rolls back
+// the whole transaction and closes the batch (the callers still waiting
+// start the next one). A lone Update, the usual case when writes are
+// sparse, and each audit commit under load, so pays no savepoint: SQLite
+// copies every page a savepoint changes into a statement journal first.
+//
 // If SQLite ever rolls back the whole transaction under a caller (an
 // interrupted write, a full disk), that caller's own savepoint is gone and
 // its ROLLBACK TO or RELEASE fails: the batch is broken, the committer rolls
@@ -59,8 +66,9 @@ type txRequest struct {
 }
 
 type grant struct {
-	tx  *sql.Tx
-	err error
+	tx    *sql.Tx
+	first bool // no other part has run in tx: no savepoint needed
+	err   error
 }
 
 // batcher is the committer of a SQLite store.
@@ -111,12 +119,13 @@ func (b *batcher) batch(first *txRequest) {
 		if err := r.ctx.Err(); err != nil {
 			r.turn <- grant{err: wrap(err, "store: begin transaction")}
 		} else {
-			r.turn <- grant{tx: tx}
+			first := len(released) == 0
+			r.turn <- grant{tx: tx, first: first}
 			switch err := <-r.part; {
 			case err == nil:
 				released = append(released, r)
-			case errors.Is(err, errBatchBroken):
-				broken = true
+			case first, errors.Is(err, errBatchBroken):
+				broken = true // a failed first part is undone by rolling back everything
 			}
 		}
 		if broken || n >= maxBatchParts || time.Since(start) >= maxBatchAge {
@@ -149,7 +158,7 @@ func (b *batcher) next() *txRequest {
 
 // update is Update on a batched store: it waits for its turn in a shared
 // transaction, runs fn inside a savepoint and waits for the commit.
-func (s *Store) updateBatched(ctx context.Context, fn func(tx *Tx) error) error {
+func (s *Store) updateBatched(ctx context.Context, fn func(tx *Tx) error, t *touches) error {
 	r := &txRequest{ctx: ctx, turn: make(chan grant, 1), part: make(chan error, 1), done: make(chan error, 1)}
 	select {
 	case s.batch.queue <- r:
@@ -161,7 +170,7 @@ func (s *Store) updateBatched(ctx context.Context, fn func(tx *Tx) error) error 
 		return g.err
 	}
 	var missed []string
-	if err := s.runPart(ctx, g.tx, r, fn, &missed); err != nil {
+	if err := s.runPart(ctx, g, r, fn, t, &missed); err != nil {
 		return err
 	}
 	err := <-r.done
@@ -172,9 +181,12 @@ func (s *Store) updateBatched(ctx context.Context, fn func(tx *Tx) error) error 
 // runPart runs fn between SAVEPOINT and RELEASE on tx and reports the end
 // of the part on r.part exactly once, also when fn panics or calls
 // runtime.Goexit (the panic continues after the rollback to the savepoint).
-func (s *Store) runPart(ctx context.Context, tx *sql.Tx, r *txRequest, fn func(tx *Tx) error, missed *[]string) error {
+func (s *Store) runPart(ctx context.Context, g grant, r *txRequest, fn func(tx *Tx) error, t *touches, missed *[]string) error {
+	q := txQuerier{g.tx, s.wrStmts, missed}
+	if g.first {
+		return s.runFirstPart(q, r, fn, t)
+	}
 	ctl := context.WithoutCancel(ctx) // savepoint statements must not be interrupted
-	q := txQuerier{tx, s.wrStmts, missed}
 	if _, err := q.ExecContext(ctl, "SAVEPOINT "+savepoint); err != nil {
 		r.part <- errBatchBroken
 		return fmt.Errorf("store: begin transaction: %v: %w", err, errBatchBroken)
@@ -185,7 +197,7 @@ func (s *Store) runPart(ctx context.Context, tx *sql.Tx, r *txRequest, fn func(t
 			r.part <- rollbackTo(ctl, q, errors.New("store: fn panicked"))
 		}
 	}()
-	err := fn(&Tx{queries{rd: q, wr: q}})
+	err := fn(&Tx{queries{rd: q, wr: q, sc: s.sc, tx: t}})
 	returned = true
 	if err != nil {
 		if perr := rollbackTo(ctl, q, err); errors.Is(perr, errBatchBroken) {
@@ -201,6 +213,21 @@ func (s *Store) runPart(ctx context.Context, tx *sql.Tx, r *txRequest, fn func(t
 	}
 	r.part <- nil
 	return nil
+}
+
+// runFirstPart runs fn as the first part of a transaction, without a
+// savepoint: on error or panic the committer rolls back the transaction.
+func (s *Store) runFirstPart(q txQuerier, r *txRequest, fn func(tx *Tx) error, t *touches) error {
+	returned := false
+	defer func() {
+		if !returned {
+			r.part <- errors.New("store: fn panicked")
+		}
+	}()
+	err := fn(&Tx{queries{rd: q, wr: q, sc: s.sc, tx: t}})
+	returned = true
+	r.part <- err
+	return err
 }
 
 // rollbackTo undoes a part: cause when that works, errBatchBroken when the

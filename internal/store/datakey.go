@@ -74,6 +74,7 @@ func (q *queries) UpdateDataKeyWrapping(ctx context.Context, instanceID string, 
 // DeleteDataKeys deletes all the instance's data keys; deleting none is not
 // an error.
 func (q *queries) DeleteDataKeys(ctx context.Context, instanceID string) error {
+	defer q.touchAll()
 	_, err := q.exec(ctx, `DELETE FROM data_keys WHERE instance_id = ?`, instanceID)
 	return wrap(err, "delete instance %q data keys", instanceID)
 }

@@ -99,5 +99,6 @@ func (q *queries) UpdateInstance(ctx context.Context, in *Instance) error {
 // DeleteInstance deletes the instance (not its data keys: see
 // DeleteDataKeys). Errors: ErrNotFound.
 func (q *queries) DeleteInstance(ctx context.Context, guid string) error {
+	defer q.touchAll()
 	return q.execOne(ctx, "instance "+guid, `DELETE FROM instances WHERE guid = ?`, guid)
 }

@@ -83,6 +83,7 @@ func newStore(dialect string, writer, reader *sql.DB) *Store {
 		s.rdStmts, s.wrStmts = newStmtCache(reader), newStmtCache(writer)
 		s.queries.rd, s.queries.wr = dbQuerier{reader, s.rdStmts}, dbQuerier{writer, s.wrStmts}
 		s.batch = newBatcher(writer)
+		s.queries.sc = newSecretCache(DefaultSecretCacheBytes)
 	}
 	return s
 }

@@ -26,6 +26,9 @@ type querier interface {
 type queries struct {
 	rd, wr querier
 	pg     bool // rebind ? placeholders to $n
+
+	sc *secretCache // the Store's secret cache; nil on PostgreSQL
+	tx *touches     // inside Update: the secrets written, invalidated when it ends
 }
 
 // scanner is a *sql.Row or *sql.Rows.

@@ -89,6 +89,7 @@ func (q *queries) UpdateSecretGroup(ctx context.Context, g *SecretGroup) error {
 // DeleteSecretGroup deletes the group (the caller checks that it is empty).
 // Errors: ErrNotFound.
 func (q *queries) DeleteSecretGroup(ctx context.Context, instance, id string) error {
+	defer q.touchAll()
 	return q.execOne(ctx, "secret group "+id, `DELETE FROM secret_groups WHERE instance_guid = ? AND id = ?`, instance, id)
 }
 
@@ -185,6 +186,7 @@ func (q *queries) CreateSecret(ctx context.Context, x *Secret, v *SecretVersion)
 	if err != nil {
 		return err
 	}
+	q.touch(x.ID)
 	x.CreatedAt, x.UpdatedAt, x.Revision, x.LocksTotal = created, updated, 1, 0
 	if err := q.putLabels(ctx, x.ID, x.Labels, false); err != nil {
 		return err
@@ -226,6 +228,21 @@ func (q *queries) SecretByName(ctx context.Context, instance, group, secretType,
 // SecretWithCurrent returns the secret id of the instance and its current
 // version with the payload, in one indexed read. Errors: ErrNotFound.
 func (q *queries) SecretWithCurrent(ctx context.Context, instance, id string) (*Secret, *SecretVersion, error) {
+	if q.sc == nil || q.tx != nil { // no cache, or a transaction: it must see its own writes
+		return q.secretWithCurrent(ctx, instance, id)
+	}
+	if x, v, ok := q.sc.get(instance, id); ok {
+		return x, v, nil
+	}
+	snap := q.sc.snapshot(id)
+	x, v, err := q.secretWithCurrent(ctx, instance, id)
+	if err == nil {
+		q.sc.put(snap, x, v)
+	}
+	return x, v, err
+}
+
+func (q *queries) secretWithCurrent(ctx context.Context, instance, id string) (*Secret, *SecretVersion, error) {
 	x, v := new(Secret), new(SecretVersion)
 	var labels string
 	dest := append(secretDest(x, &labels), versionDest(v)...)
@@ -253,6 +270,7 @@ func (q *queries) UpdateSecret(ctx context.Context, x *Secret) error {
 			nullMicros(x.NextRotationDate), string(x.Metadata), x.CurrentVersion, x.VersionsTotal, micros(t),
 			x.ID, x.InstanceGUID, x.Revision},
 		`SELECT 1 FROM secrets WHERE id = ? AND instance_guid = ?`, x.ID, x.InstanceGUID)
+	q.touch(x.ID)
 	if err != nil {
 		return err
 	}
@@ -264,6 +282,7 @@ func (q *queries) UpdateSecret(ctx context.Context, x *Secret) error {
 // MarkSecretDownloaded records that the secret and its version were read,
 // writing only what is not marked yet.
 func (q *queries) MarkSecretDownloaded(ctx context.Context, secretID, versionID string) error {
+	defer q.touch(secretID)
 	if _, err := q.exec(ctx, `UPDATE secrets SET downloaded = ? WHERE id = ? AND downloaded = ?`, true, secretID, false); err != nil {
 		return wrap(err, "secret %s", secretID)
 	}
@@ -274,6 +293,7 @@ func (q *queries) MarkSecretDownloaded(ctx context.Context, secretID, versionID 
 // DeleteSecret deletes the secret with its versions, locks and tasks.
 // Errors: ErrNotFound.
 func (q *queries) DeleteSecret(ctx context.Context, instance, id string) error {
+	defer q.touch(id)
 	return q.execOne(ctx, "secret "+id, `DELETE FROM secrets WHERE id = ? AND instance_guid = ?`, id, instance)
 }
 

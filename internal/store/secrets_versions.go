@@ -59,6 +59,7 @@ func (q *queries) CreateSecretVersion(ctx context.Context, v *SecretVersion) err
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 		v.ID, v.SecretID, v.Seq, nilBytes(v.Payload), v.PayloadAvailable, v.Downloaded, v.AutoRotated,
 		string(v.Metadata), nullMicros(v.ExpirationDate), v.CreatedBy, micros(created), micros(updated))
+	q.touch(v.SecretID)
 	if err != nil {
 		return err
 	}
@@ -104,6 +105,7 @@ func (q *queries) UpdateSecretVersion(ctx context.Context, v *SecretVersion) err
 		[]any{nilBytes(v.Payload), v.PayloadAvailable, string(v.Metadata), nullMicros(v.ExpirationDate), micros(t),
 			v.ID, v.SecretID, v.Revision},
 		`SELECT 1 FROM secret_versions WHERE id = ?`, v.ID)
+	q.touch(v.SecretID)
 	if err != nil {
 		return err
 	}
@@ -115,6 +117,7 @@ func (q *queries) UpdateSecretVersion(ctx context.Context, v *SecretVersion) err
 // DestroySecretVersionData removes a version's payload for good.
 // Errors: ErrNotFound.
 func (q *queries) DestroySecretVersionData(ctx context.Context, secretID, id string) error {
+	defer q.touch(secretID)
 	return q.execOne(ctx, "secret "+secretID+" version "+id,
 		`UPDATE secret_versions SET payload = NULL, payload_available = ?, updated_at = ?, revision = revision + 1
 		 WHERE id = ? AND secret_id = ?`, false, micros(now()), id, secretID)
@@ -195,6 +198,7 @@ func (q *queries) SecretLocks(ctx context.Context, secretID string) ([]*SecretLo
 // RecountSecretLocks sets the secret's locks_total from its locks and
 // returns it.
 func (q *queries) RecountSecretLocks(ctx context.Context, secretID string) (int64, error) {
+	defer q.touch(secretID)
 	_, err := q.exec(ctx, `UPDATE secrets SET locks_total = (SELECT COUNT(*) FROM secret_locks WHERE secret_id = ?)
 		WHERE id = ?`, secretID, secretID)
 	if err != nil {

@@ -84,8 +84,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // writes of the Updates committed with it that ran before, and its own
 // writes are undone alone when it fails.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	t := new(touches)
+	defer s.sc.settle(t)
 	if s.batch != nil {
-		return s.updateBatched(ctx, fn)
+		return s.updateBatched(ctx, fn, t)
 	}
 	stx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
@@ -97,7 +99,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 			_ = stx.Rollback()
 		}
 	}()
-	if err := fn(&Tx{queries{rd: stx, wr: stx, pg: s.queries.pg}}); err != nil {
+	if err := fn(&Tx{queries{rd: stx, wr: stx, pg: s.queries.pg, sc: s.sc, tx: t}}); err != nil {
 		return err
 	}
 	done = true

@@ -2,7 +2,11 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +28,8 @@ func runSecrets(t *testing.T, open func(testing.TB) *store.Store) {
 		{"Locks", testSecretLocks},
 		{"ConfigurationsNotificationsTasks", testSecretConfigs},
 		{"InstanceCascade", testSecretsCascade},
+		{"ReadYourWrites", testSecretReadYourWrites},
+		{"ReadsConcurrentWithWrites", testSecretReadsConcurrentWithWrites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open(t)) })
@@ -244,4 +250,171 @@ func testSecretsCascade(t *testing.T, s *store.Store) {
 	wantKind(t, "secret of a deleted instance", err, store.ErrNotFound)
 	_, err = s.SecretVersion(ctx, "s1", "s1-v1")
 	wantKind(t, "version of a deleted instance", err, store.ErrNotFound)
+}
+
+// testSecretReadYourWrites checks that SecretWithCurrent outside a
+// transaction (served from a cache on SQLite) reflects every write to the
+// secret once the write has returned, whichever method made it.
+func testSecretReadYourWrites(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	inst := mustSecretsInstance(t, s, "acct-ryw")
+	x, _ := mustSecret(t, s, inst, "s1", "one", "a")
+	read := func(what string) (*store.Secret, *store.SecretVersion) {
+		t.Helper()
+		gx, gv, err := s.SecretWithCurrent(ctx, inst, "s1")
+		if err != nil {
+			t.Fatalf("%s: SecretWithCurrent = %v", what, err)
+		}
+		return gx, gv
+	}
+	read("warm") // fill the cache, twice, and change the copies handed out
+	gx, gv := read("warm again")
+	gx.Labels[0], gx.Description, gv.Payload[0] = "changed", "changed", 9
+	if gx, gv := read("after changing a returned copy"); gx.Labels[0] != "a" || gx.Description != "" || gv.Payload[0] != 1 {
+		t.Fatalf("a caller's change to a returned secret leaked into later reads: %+v %v", gx, gv.Payload)
+	}
+
+	x.Description, x.Labels = "two", []string{"b"}
+	if err := s.Update(ctx, func(tx *store.Tx) error { return tx.UpdateSecret(ctx, x) }); err != nil {
+		t.Fatal(err)
+	}
+	if gx, _ := read("UpdateSecret"); gx.Description != "two" || len(gx.Labels) != 1 || gx.Labels[0] != "b" {
+		t.Errorf("after UpdateSecret: description %q labels %v; want two [b]", gx.Description, gx.Labels)
+	}
+
+	v2 := &store.SecretVersion{ID: "s1-v2", SecretID: "s1", Seq: 2, PayloadAvailable: true, Payload: []byte{7}, Metadata: []byte(`{}`)}
+	err := s.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateSecretVersion(ctx, v2); err != nil {
+			return err
+		}
+		x.CurrentVersion, x.VersionsTotal = v2.ID, 2
+		return tx.UpdateSecret(ctx, x)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gx, gv := read("new version"); gv.ID != v2.ID || gv.Payload[0] != 7 || gx.VersionsTotal != 2 {
+		t.Errorf("after a new version: current %s payload %v total %d; want s1-v2 [7] 2", gv.ID, gv.Payload, gx.VersionsTotal)
+	}
+
+	v2.Metadata = []byte(`{"k":"v"}`)
+	if err := s.Update(ctx, func(tx *store.Tx) error { return tx.UpdateSecretVersion(ctx, v2) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, gv := read("UpdateSecretVersion"); string(gv.Metadata) != `{"k":"v"}` {
+		t.Errorf("after UpdateSecretVersion: metadata %s", gv.Metadata)
+	}
+
+	if err := s.MarkSecretDownloaded(ctx, "s1", v2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if gx, gv := read("MarkSecretDownloaded"); !gx.Downloaded || !gv.Downloaded {
+		t.Errorf("after MarkSecretDownloaded: downloaded %v/%v; want true/true", gx.Downloaded, gv.Downloaded)
+	}
+
+	if err := s.PutSecretLock(ctx, &store.SecretLock{VersionID: v2.ID, Name: "l", SecretID: "s1", InstanceGUID: inst,
+		Attributes: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecountSecretLocks(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if gx, _ := read("RecountSecretLocks"); gx.LocksTotal != 1 {
+		t.Errorf("after RecountSecretLocks: locks_total %d; want 1", gx.LocksTotal)
+	}
+
+	if err := s.DestroySecretVersionData(ctx, "s1", v2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, gv := read("DestroySecretVersionData"); gv.Payload != nil || gv.PayloadAvailable {
+		t.Errorf("after DestroySecretVersionData: payload %v available %v; want none", gv.Payload, gv.PayloadAvailable)
+	}
+
+	// A rolled-back write leaves what was read before.
+	boom := errors.New("boom")
+	err = s.Update(ctx, func(tx *store.Tx) error {
+		x.Description = "rolled back"
+		if err := tx.UpdateSecret(ctx, x); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update = %v; want boom", err)
+	}
+	if gx, _ := read("rolled back"); gx.Description != "two" {
+		t.Errorf("after a rollback: description %q; want two", gx.Description)
+	}
+
+	if err := s.Update(ctx, func(tx *store.Tx) error { return tx.DeleteSecret(ctx, inst, "s1") }); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.SecretWithCurrent(ctx, inst, "s1")
+	wantKind(t, "deleted secret", err, store.ErrNotFound)
+
+	mustSecret(t, s, inst, "s2", "two")
+	read2 := func() error { _, _, err := s.SecretWithCurrent(ctx, inst, "s2"); return err }
+	if err := read2(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteInstance(ctx, inst); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, "secret of a deleted instance", read2(), store.ErrNotFound)
+}
+
+// testSecretReadsConcurrentWithWrites runs readers against a writer: a read
+// that starts after an Update has returned must see that write or a later
+// one, never an older value.
+func testSecretReadsConcurrentWithWrites(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	inst := mustSecretsInstance(t, s, "acct-cw")
+	const secrets = 8
+	xs := make([]*store.Secret, secrets)
+	for i := range xs {
+		xs[i], _ = mustSecret(t, s, inst, fmt.Sprintf("s%d", i), fmt.Sprintf("n%d", i))
+	}
+	var committed [secrets]atomic.Int64 // the last description number whose Update returned
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for r := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := r; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				k := i % secrets
+				floor := committed[k].Load()
+				gx, _, err := s.SecretWithCurrent(ctx, inst, xs[k].ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				got, _ := strconv.ParseInt(gx.Description, 10, 64)
+				if gx.Description != "" && got < floor || gx.Description == "" && floor > 0 {
+					errs <- fmt.Errorf("secret %s: read description %q after update %d had returned", gx.ID, gx.Description, floor)
+					return
+				}
+			}
+		}()
+	}
+	for n := int64(1); n <= 200; n++ {
+		k := int(n) % secrets
+		xs[k].Description = strconv.FormatInt(n, 10)
+		if err := s.Update(ctx, func(tx *store.Tx) error { return tx.UpdateSecret(ctx, xs[k]) }); err != nil {
+			t.Fatal(err)
+		}
+		committed[k].Store(n)
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
