@@ -22,10 +22,13 @@ import (
 // takes the write lock at BEGIN (_txlock=immediate), so a transaction never
 // fails half-way on a lock upgrade; readers are query_only and map up to
 // 256 MiB of the database file (reads of pages that changed under them then
-// cost no read system call; durability does not depend on it).
+// cost no read system call; durability does not depend on it). The writer
+// keeps statement journals in memory (temp_store): group commit runs all but
+// the first Update of a batch in a savepoint, whose undo pages are needed
+// only until the transaction ends.
 const (
 	sqliteWriterParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=temp_store(memory)&_txlock=immediate"
 	sqliteReaderParams = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)" +
 		"&_pragma=mmap_size(268435456)"
 	sqliteCheckParams = "mode=ro&_pragma=busy_timeout(10000)"
