@@ -294,3 +294,58 @@ func TestExpiredSecret(t *testing.T) {
 		t.Errorf("state after expiry = %v, want destroyed", m["state_description"])
 	}
 }
+
+// TestReadAfterChange reads a secret (so that its row and decoded metadata
+// are cached), changes it in each way a client can, and checks that the
+// next read shows the change.
+func TestReadAfterChange(t *testing.T) {
+	srv := servertest.New(t)
+	c := newRaw(t, srv)
+	_, s := c.do("POST", "/secrets", `{"secret_type":"arbitrary","name":"r1","payload":"v1","custom_metadata":{"k":"one"}}`)
+	id := fmt.Sprint(s["id"])
+	get := func(what string) map[string]any {
+		t.Helper()
+		code, out := c.do("GET", "/secrets/"+id, nil)
+		if code != 200 {
+			t.Fatalf("%s: GetSecret = %d %v", what, code, out)
+		}
+		return out
+	}
+	get("first read")
+	if out := get("second read"); out["downloaded"] != true || out["payload"] != "v1" {
+		t.Fatalf("second read: downloaded %v payload %v; want true v1", out["downloaded"], out["payload"])
+	}
+
+	if code, out := c.do("PATCH", "/secrets/"+id+"/metadata", `{"name":"r2","description":"d","custom_metadata":{"k":"two"},"labels":["xy"]}`); code != 200 {
+		t.Fatalf("UpdateSecretMetadata = %d %v", code, out)
+	}
+	out := get("after a metadata update")
+	if out["name"] != "r2" || out["description"] != "d" || fmt.Sprint(out["custom_metadata"]) != "map[k:two]" ||
+		fmt.Sprint(out["labels"]) != "[xy]" {
+		t.Errorf("after a metadata update: name %v description %v custom_metadata %v labels %v",
+			out["name"], out["description"], out["custom_metadata"], out["labels"])
+	}
+
+	if code, v := c.do("POST", "/secrets/"+id+"/versions", `{"payload":"v2"}`); code != 201 {
+		t.Fatalf("CreateSecretVersion = %d %v", code, v)
+	}
+	if out := get("after a new version"); out["payload"] != "v2" || out["versions_total"] != float64(2) {
+		t.Errorf("after a new version: payload %v versions_total %v; want v2 2", out["payload"], out["versions_total"])
+	}
+
+	c.do("POST", "/secrets/"+id+"/locks_bulk", `{"locks":[{"name":"l1"}]}`)
+	if out := get("after a lock"); out["locks_total"] != float64(1) {
+		t.Errorf("after a lock: locks_total %v; want 1", out["locks_total"])
+	}
+	c.do("DELETE", "/secrets/"+id+"/locks_bulk?name=l1", nil)
+	if out := get("after removing the lock"); out["locks_total"] != float64(0) {
+		t.Errorf("after removing the lock: locks_total %v; want 0", out["locks_total"])
+	}
+
+	if code, out := c.do("DELETE", "/secrets/"+id, nil); code != 204 {
+		t.Fatalf("DeleteSecret = %d %v", code, out)
+	}
+	if code, _ := c.do("GET", "/secrets/"+id, nil); code != 404 {
+		t.Errorf("GetSecret after delete = %d; want 404", code)
+	}
+}

@@ -227,7 +227,7 @@ func (s *Service) SecretByName(ctx context.Context, cred authz.Credential, insta
 
 // full renders a secret with the data of version v (its current one).
 func (s *Service) full(ctx context.Context, c *call, x *store.Secret, v *store.SecretVersion) (*api.Secret, error) {
-	m, err := s.metadataOf(c, x)
+	m, err := s.metadataToRender(c, x)
 	if err != nil {
 		return nil, err
 	}

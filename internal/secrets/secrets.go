@@ -119,6 +119,7 @@ type Service struct {
 
 	instMu    sync.Mutex
 	instCache map[string]cachedInstance // by GUID, and by "account:"+id for defaults
+	decoded   decodedMetadata           // for the read path, see metadataToRender
 }
 
 type cachedInstance struct {

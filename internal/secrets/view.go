@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cofferhq/coffer/api"
@@ -27,6 +28,30 @@ func (s *Service) metadataOf(c *call, x *store.Secret) (*api.SecretMetadata, err
 			return nil, fmt.Errorf("secret %s: stored metadata: %v: %w", x.ID, err, api.ErrInternal)
 		}
 	}
+	return s.completeMetadata(c, x, m), nil
+}
+
+// metadataToRender is metadataOf for a caller that only renders the result:
+// the stored metadata is decoded once per secret revision and later calls
+// share its nested values (maps, slices, pointers), which the caller must
+// not change.
+func (s *Service) metadataToRender(c *call, x *store.Secret) (*api.SecretMetadata, error) {
+	if m, ok := s.decoded.get(x.ID, x.Revision); ok {
+		return s.completeMetadata(c, x, m), nil
+	}
+	m := new(api.SecretMetadata)
+	if len(x.Metadata) > 0 {
+		if err := json.Unmarshal(x.Metadata, m); err != nil {
+			return nil, fmt.Errorf("secret %s: stored metadata: %v: %w", x.ID, err, api.ErrInternal)
+		}
+	}
+	s.decoded.put(x.ID, x.Revision, m)
+	return s.completeMetadata(c, x, m), nil
+}
+
+// completeMetadata sets the fields of m kept in columns of x and those
+// computed at read time.
+func (s *Service) completeMetadata(c *call, x *store.Secret, m *api.SecretMetadata) *api.SecretMetadata {
 	m.ID, m.SecretType, m.SecretGroupID, m.Name, m.Description = x.ID, x.Type, x.GroupID, x.Name, x.Description
 	m.Labels = x.Labels
 	m.CRN = c.crn("secret", x.ID)
@@ -42,7 +67,45 @@ func (s *Service) metadataOf(c *call, x *store.Secret) (*api.SecretMetadata, err
 	if m.State == api.StateActive && strings.HasPrefix(stored, rotationFailedPrefix) {
 		m.StateDescription = stored // see RecordRotationFailure
 	}
-	return m, nil
+	return m
+}
+
+// decodedMetadata holds the stored metadata of recently read secrets,
+// decoded, by secret id and revision: a secret's stored metadata changes
+// only with its revision, so an entry of the same revision is exact.
+type decodedMetadata struct {
+	mu sync.Mutex
+	m  map[string]decodedEntry
+}
+
+type decodedEntry struct {
+	rev int64
+	m   api.SecretMetadata // as decoded, before completeMetadata
+}
+
+// maxDecoded bounds decodedMetadata; past it the map starts over.
+const maxDecoded = 50000
+
+// get returns a copy of the entry for id at revision rev.
+func (d *decodedMetadata) get(id string, rev int64) (*api.SecretMetadata, bool) {
+	d.mu.Lock()
+	e, ok := d.m[id]
+	d.mu.Unlock()
+	if !ok || e.rev != rev {
+		return nil, false
+	}
+	return &e.m, true
+}
+
+// put records m, decoded from the stored metadata of id at revision rev,
+// before it is completed.
+func (d *decodedMetadata) put(id string, rev int64, m *api.SecretMetadata) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil || len(d.m) >= maxDecoded {
+		d.m = make(map[string]decodedEntry)
+	}
+	d.m[id] = decodedEntry{rev: rev, m: *m}
 }
 
 // expired reports whether an expiration date has passed.
