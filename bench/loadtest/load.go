@@ -88,29 +88,40 @@ func worker(ctx context.Context, hc *http.Client, t target) result {
 	var r result
 	r.lat = make([]time.Duration, 0, 4096)
 	for ctx.Err() == nil {
-		u := t.urls[rand.IntN(len(t.urls))]
-		req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
-		req.Header.Set("Authorization", t.bearer)
-		req.Header.Set("Accept", "application/json")
 		start := time.Now()
-		resp, err := hc.Do(req)
-		if err == nil {
-			_, err = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
+		msg := get(ctx, hc, t, t.urls[rand.IntN(len(t.urls))])
 		lat := time.Since(start)
 		switch {
 		case ctx.Err() != nil:
-		case err != nil:
-			r.fail(err.Error())
-		case resp.StatusCode != http.StatusOK:
-			r.fail(fmt.Sprintf("GET %s: %s", u, resp.Status))
+		case msg != "":
+			r.fail(msg)
 		default:
 			r.ok++
 			r.lat = append(r.lat, lat)
 		}
 	}
 	return r
+}
+
+// get reads u with t's bearer; it returns "" on a 200 with its body read,
+// otherwise what went wrong.
+func get(ctx context.Context, hc *http.Client, t target, u string) string {
+	req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
+	req.Header.Set("Authorization", t.bearer)
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	switch {
+	case err != nil:
+		return err.Error()
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Sprintf("GET %s: %s", u, resp.Status)
+	}
+	return ""
 }
 
 func (r *result) fail(msg string) {
