@@ -1,0 +1,22 @@
+-- Coffer secrets schema, version 13: fewer index writes per new secret.
+--
+-- secrets_group (instance_guid, group_id) repeats the leading columns of the
+-- unique (instance_guid, group_id, secret_type, name) index, which serves
+-- the same lookups. The rotation and expiry indexes now hold only secrets
+-- that have a date: most secrets (arbitrary, kv, imported certificates
+-- without expiry) have none, and the scheduler's queries compare the date,
+-- which implies it is not null, so they keep using the indexes.
+
+-- +goose Up
+DROP INDEX secrets_group;
+DROP INDEX secrets_next_rotation;
+DROP INDEX secrets_expiration;
+CREATE INDEX secrets_next_rotation ON secrets (next_rotation_date) WHERE next_rotation_date IS NOT NULL;
+CREATE INDEX secrets_expiration ON secrets (expiration_date) WHERE expiration_date IS NOT NULL;
+
+-- +goose Down
+DROP INDEX secrets_expiration;
+DROP INDEX secrets_next_rotation;
+CREATE INDEX secrets_expiration ON secrets (expiration_date);
+CREATE INDEX secrets_next_rotation ON secrets (next_rotation_date);
+CREATE INDEX secrets_group ON secrets (instance_guid, group_id);
