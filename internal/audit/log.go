@@ -120,12 +120,7 @@ func (l *Log) Write(ctx context.Context, e Event) error {
 	if err := e.check(); err != nil {
 		return err
 	}
-	e.ID, e.Hash = 0, nil
-	if e.Time.IsZero() {
-		e.Time = l.now()
-	}
-	e.Time = time.UnixMicro(e.Time.UnixMicro()).UTC() // as stored, so the hash survives a round trip
-	e.Details = maps.Clone(e.Details)
+	e = l.prepare(e)
 	p := &pending{ctx: ctx, ev: e, done: make(chan error, 1)}
 	l.inflight.Add(1)
 	defer l.inflight.Add(-1)
@@ -137,6 +132,55 @@ func (l *Log) Write(ctx context.Context, e Event) error {
 		return fmt.Errorf("audit: %w", ctx.Err())
 	}
 	return l.await(ctx, p)
+}
+
+// prepare returns e as it will be stored: no id or hash yet, dated (now
+// when it has no time) to the microsecond, with its own details map.
+func (l *Log) prepare(e Event) Event {
+	e.ID, e.Hash = 0, nil
+	if e.Time.IsZero() {
+		e.Time = l.now()
+	}
+	e.Time = time.UnixMicro(e.Time.UnixMicro()).UTC() // as stored, so the hash survives a round trip
+	e.Details = maps.Clone(e.Details)
+	return e
+}
+
+// AppendTx appends e to the audit trail inside tx, the transaction of the
+// operation it records, so that the event and the operation commit
+// together or not at all: one commit instead of two, and no operation
+// without its event. It returns the event as appended (numbered and
+// hashed); once tx has committed, hand it to Published. Errors: those of
+// Write for an invalid event, or the store's.
+func (l *Log) AppendTx(ctx context.Context, tx *store.Tx, e Event) (Event, error) {
+	if err := e.check(); err != nil {
+		return Event{}, err
+	}
+	e = l.prepare(e)
+	seq, hash, err := tx.LockAuditHead(ctx)
+	if err != nil {
+		return Event{}, err
+	}
+	r := toRow(&e, seq+1)
+	r.PrevHash = headHash(seq, hash)
+	r.Hash = chainHash(r.PrevHash, r)
+	if err := tx.AppendAuditEvents(ctx, []*store.AuditEvent{r}); err != nil {
+		return Event{}, err
+	}
+	if err := tx.SetAuditHead(ctx, r.Seq, r.Hash); err != nil {
+		return Event{}, err
+	}
+	return fromRow(r), nil
+}
+
+// Published counts events appended with AppendTx whose transaction has
+// committed and hands them to the sinks.
+func (l *Log) Published(events ...Event) {
+	if len(events) == 0 {
+		return
+	}
+	l.stats.events.Add(int64(len(events)))
+	l.toSinks(events)
 }
 
 // await waits for the answer to the queued write p.

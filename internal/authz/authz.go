@@ -48,6 +48,7 @@ import (
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/policy"
+	"github.com/cofferhq/coffer/internal/store"
 )
 
 // Credential is what a request presents: a bearer token or an API key.
@@ -94,6 +95,11 @@ type AuditLog interface {
 	Query(ctx context.Context, f audit.Filter) ([]audit.Event, string, error)
 	// Verify re-checks the hash chain; see audit.Log.Verify.
 	Verify(ctx context.Context, from, to int64) (audit.VerifyReport, error)
+	// AppendTx appends e inside an operation's transaction; see
+	// audit.Log.AppendTx.
+	AppendTx(ctx context.Context, tx *store.Tx, e audit.Event) (audit.Event, error)
+	// Published hands events committed with AppendTx to the sinks.
+	Published(events ...audit.Event)
 }
 
 // Operator action names.

@@ -12,6 +12,7 @@ import (
 	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/authz"
 	"github.com/cofferhq/coffer/internal/policy"
+	"github.com/cofferhq/coffer/internal/store"
 )
 
 // fakeAuth knows principals by API key value.
@@ -96,6 +97,19 @@ func (m *memAudit) Query(context.Context, audit.Filter) ([]audit.Event, string, 
 
 func (m *memAudit) Verify(context.Context, int64, int64) (audit.VerifyReport, error) {
 	return audit.VerifyReport{}, nil
+}
+
+func (m *memAudit) AppendTx(_ context.Context, _ *store.Tx, e audit.Event) (audit.Event, error) {
+	if m.fail.Load() {
+		return audit.Event{}, errors.New("disk full")
+	}
+	return e, nil
+}
+
+func (m *memAudit) Published(events ...audit.Event) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = append(m.events, events...)
 }
 
 func (m *memAudit) all() []audit.Event {

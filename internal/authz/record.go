@@ -6,6 +6,7 @@ import (
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/reqctx"
+	"github.com/cofferhq/coffer/internal/store"
 )
 
 // outcome is what an audit event of a decision says.
@@ -25,6 +26,11 @@ func (g *Gate) auditDecision(ctx context.Context, p *Principal, action string, r
 	if g.legacy {
 		return nil
 	}
+	return g.write(ctx, g.decisionEvent(ctx, p, action, res, o))
+}
+
+// decisionEvent returns the audit event of a decision.
+func (g *Gate) decisionEvent(ctx context.Context, p *Principal, action string, res Resource, o outcome) audit.Event {
 	e := g.event(ctx, action, res)
 	e.Initiator.IAMID, e.Initiator.Kind = p.IAMID, initiatorKind(p.Kind)
 	e.Initiator.APIKeyID, e.Initiator.ProfileID = p.APIKeyID, p.ProfileID
@@ -39,7 +45,85 @@ func (g *Gate) auditDecision(ctx context.Context, p *Principal, action string, r
 	default:
 		e.Outcome, e.Reason = api.OutcomeDenied, o.reason
 	}
-	return g.write(ctx, e)
+	return e
+}
+
+// Grant is an allowed decision whose audit event is written in the
+// transaction of the operation it allowed (see Gate.Begin).
+type Grant struct {
+	g        *Gate
+	ev       audit.Event
+	appended *audit.Event // by Record, in a transaction not yet known to have committed
+	done     bool         // the event is recorded (or there is none to record)
+}
+
+// Begin decides like Authorize, and records a denial or a failed decision
+// the same way, at once. An allowed decision's event is not written yet:
+// the caller appends it with Record inside the transaction that performs
+// the operation, calls Committed once that transaction has committed, and
+// defers Finish, which writes the event on its own when it did not commit
+// with the operation (the operation failed before its transaction, or in
+// it). So a successful operation and its event commit together, in one
+// commit instead of two, and no operation takes effect without its event.
+func (g *Gate) Begin(ctx context.Context, p *Principal, action string, res Resource) (*Grant, error) {
+	res = g.target(ctx, action, res)
+	d, err := g.decide(ctx, p, action, res)
+	if err != nil {
+		if aerr := g.auditDecision(ctx, p, action, res, outcome{failure: true, reason: "the decision failed: " + api.Message(err)}); aerr != nil {
+			return nil, aerr
+		}
+		return nil, err
+	}
+	if !d.allowed {
+		if err := g.auditDecision(ctx, p, action, res, outcome{allowed: false, reason: d.reason}); err != nil {
+			return nil, err
+		}
+		return nil, api.Errorf(api.ErrPermissionDenied, "%s is not authorized to perform %s", p.IAMID, action)
+	}
+	if g.legacy {
+		return &Grant{done: true}, nil
+	}
+	return &Grant{g: g, ev: g.decisionEvent(ctx, p, action, res, outcome{allowed: true, reason: d.reason})}, nil
+}
+
+// Record appends the decision's event inside tx. An error (the audit trail
+// cannot be written) must fail the transaction: return it from the
+// function given to store.Update.
+func (gr *Grant) Record(ctx context.Context, tx *store.Tx) error {
+	if gr.done {
+		return nil
+	}
+	ev, err := gr.g.audit.AppendTx(ctx, tx, gr.ev)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		gr.g.log.ErrorContext(ctx, "authz: cannot write the audit event of a decision; refusing the request",
+			"request_id", gr.ev.RequestID, "action", gr.ev.Action, "error", err.Error())
+		return errAuditDown
+	}
+	gr.appended = &ev
+	return nil
+}
+
+// Committed tells the grant that the transaction Record wrote to has
+// committed: the event is in the trail.
+func (gr *Grant) Committed() {
+	if gr.done || gr.appended == nil {
+		return
+	}
+	gr.done = true
+	gr.g.audit.Published(*gr.appended)
+}
+
+// Finish writes the event on its own unless it was committed with the
+// operation. Defer it right after Begin.
+func (gr *Grant) Finish(ctx context.Context) {
+	if gr == nil || gr.done {
+		return
+	}
+	gr.done = true
+	_ = gr.g.write(context.WithoutCancel(ctx), gr.ev) // a failure is logged by write; the operation has already failed
 }
 
 // auditAnonymous writes the audit event of a failed authentication. The

@@ -349,3 +349,45 @@ func TestReadAfterChange(t *testing.T) {
 		t.Errorf("GetSecret after delete = %d; want 404", code)
 	}
 }
+
+// TestCreateAudited checks that creating a secret records exactly one
+// secrets-manager.secret.create event whether the creation succeeds (the
+// event commits with the secret), fails in its transaction (a duplicate
+// name), or fails after the decision but before it (no such group), and
+// that the chain verifies.
+func TestCreateAudited(t *testing.T) {
+	srv := servertest.New(t)
+	c := newRaw(t, srv)
+	auditAPI := &rawClient{tb: t, base: srv.URL + "/coffer/v1/audit", token: c.token}
+	creates := func() int {
+		t.Helper()
+		code, out := auditAPI.do("GET", "/events?action=secrets-manager.secret.create&limit=100", nil)
+		if code != 200 {
+			t.Fatalf("audit events = %d %v", code, out)
+		}
+		return len(out["events"].([]any))
+	}
+	before := creates()
+	if code, out := c.do("POST", "/secrets", `{"secret_type":"arbitrary","name":"a1","payload":"v"}`); code != 201 {
+		t.Fatalf("CreateSecret = %d %v", code, out)
+	}
+	if n := creates(); n != before+1 {
+		t.Fatalf("after a creation: %d create events; want %d", n, before+1)
+	}
+	if code, _ := c.do("POST", "/secrets", `{"secret_type":"arbitrary","name":"a1","payload":"v"}`); code != 409 {
+		t.Fatalf("CreateSecret of a taken name = %d; want 409", code)
+	}
+	if n := creates(); n != before+2 {
+		t.Errorf("after a creation refused in its transaction: %d create events; want %d", n, before+2)
+	}
+	if code, _ := c.do("POST", "/secrets", `{"secret_type":"arbitrary","name":"a2","payload":"v","secret_group_id":"d5e1d4c2-0000-4000-8000-000000000000"}`); code != 404 {
+		t.Fatalf("CreateSecret in a group that does not exist = %d; want 404", code)
+	}
+	if n := creates(); n != before+3 {
+		t.Errorf("after a creation refused before its transaction: %d create events; want %d", n, before+3)
+	}
+	code, out := auditAPI.do("POST", "/verify", "{}")
+	if code != 200 || out["ok"] != true {
+		t.Errorf("audit verify = %d %v; want ok", code, out)
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
-
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/internal/authz"
 	"github.com/cofferhq/coffer/internal/events"
@@ -139,7 +137,7 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 	}
 	ver.ApplyTo(m)
 	m.NextRotationDate = api.NewSecretsTime(secrettype.NextRotation(m.Rotation, s.now()))
-	v := &store.SecretVersion{ID: uuid.NewString(), SecretID: x.ID, PayloadAvailable: !ver.Pending,
+	v := &store.SecretVersion{ID: newID(), SecretID: x.ID, PayloadAvailable: !ver.Pending,
 		CreatedBy: c.p.IAMID, ExpirationDate: ver.ExpirationDate, AutoRotated: q != nil && q.auto}
 	superseded, oldExpiry := x.CurrentVersion, x.ExpirationDate
 	m.StateDescription = "" // a successful rotation clears a recorded failure
