@@ -5,7 +5,8 @@
 -- the same lookups. The rotation and expiry indexes now hold only secrets
 -- that have a date: most secrets (arbitrary, kv, imported certificates
 -- without expiry) have none, and the scheduler's queries compare the date,
--- which implies it is not null, so they keep using the indexes.
+-- which implies it is not null, so they keep using the indexes. Likewise
+-- the index of versions waiting to be retired holds only those.
 
 -- +goose Up
 DROP INDEX secrets_group;
@@ -13,8 +14,12 @@ DROP INDEX secrets_next_rotation;
 DROP INDEX secrets_expiration;
 CREATE INDEX secrets_next_rotation ON secrets (next_rotation_date) WHERE next_rotation_date IS NOT NULL;
 CREATE INDEX secrets_expiration ON secrets (expiration_date) WHERE expiration_date IS NOT NULL;
+DROP INDEX secret_versions_retire;
+CREATE INDEX secret_versions_retire ON secret_versions (retire_after) WHERE retire_after IS NOT NULL;
 
 -- +goose Down
+DROP INDEX secret_versions_retire;
+CREATE INDEX secret_versions_retire ON secret_versions (retire_after);
 DROP INDEX secrets_expiration;
 DROP INDEX secrets_next_rotation;
 CREATE INDEX secrets_expiration ON secrets (expiration_date);
