@@ -1,9 +1,10 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
+	"io"
 	"slices"
 
 	"github.com/cofferhq/coffer/internal/store"
@@ -32,19 +33,37 @@ func headHash(seq int64, hash []byte) []byte {
 // chainHash returns SHA-256(0x01 || prev || canonical(r)), the hash of the
 // stored event r given the hash of its predecessor.
 func chainHash(prev []byte, r *store.AuditEvent) []byte {
+	var tail bytes.Buffer
+	writeCanonicalTail(&tail, r)
+	return chainHashTail(prev, r.Seq, tail.Bytes())
+}
+
+// chainHashTail is chainHash given the event's sequence number and the rest
+// of its canonical encoding (canonicalTail), which writers compute before
+// the event is numbered, off the serial commit path.
+func chainHashTail(prev []byte, seq int64, tail []byte) []byte {
 	h := sha256.New()
 	h.Write([]byte{chainV1})
 	h.Write(prev)
-	writeCanonical(h, r)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(seq))
+	h.Write(b[:])
+	h.Write(tail)
 	return h.Sum(nil)
 }
 
-// writeCanonical writes the canonical encoding, version 1, of r to h (see
-// the package doc).
-func writeCanonical(h hash.Hash, r *store.AuditEvent) {
+// canonicalTail returns the canonical encoding, version 1, of r (see the
+// package doc) without its leading sequence number.
+func canonicalTail(r *store.AuditEvent) []byte {
+	var b bytes.Buffer
+	writeCanonicalTail(&b, r)
+	return b.Bytes()
+}
+
+// writeCanonicalTail writes the canonical encoding of r after the sequence
+// number to h.
+func writeCanonicalTail(h io.Writer, r *store.AuditEvent) {
 	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(r.Seq))
-	h.Write(b[:])
 	binary.BigEndian.PutUint64(b[:], uint64(r.Time.UnixMicro()))
 	h.Write(b[:])
 	for _, s := range []string{r.RequestID, r.InitiatorIAMID, r.InitiatorKind, r.APIKeyID, r.ProfileID,
@@ -63,15 +82,15 @@ func writeCanonical(h hash.Hash, r *store.AuditEvent) {
 	}
 }
 
-func writeU32(h hash.Hash, n int) {
+func writeU32(h io.Writer, n int) {
 	var b [4]byte
 	binary.BigEndian.PutUint32(b[:], uint32(n))
 	h.Write(b[:])
 }
 
-func writeStr(h hash.Hash, s string) {
+func writeStr(h io.Writer, s string) {
 	writeU32(h, len(s))
-	h.Write([]byte(s))
+	io.WriteString(h, s)
 }
 
 // toRow returns e as a row numbered seq; PrevHash and Hash are left empty.

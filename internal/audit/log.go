@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,7 +75,9 @@ type Log struct {
 type pending struct {
 	ctx  context.Context
 	ev   Event
-	done chan error // receives the outcome once; buffered
+	row  *store.AuditEvent // ev as a row, numbered and hashed by the commit
+	tail []byte            // canonicalTail(row), computed by the writer
+	done chan error        // receives the outcome once; buffered
 }
 
 // New returns a Log for cfg. Call Run to start committing. Errors:
@@ -121,7 +124,16 @@ func (l *Log) Write(ctx context.Context, e Event) error {
 		return err
 	}
 	e = l.prepare(e)
-	p := &pending{ctx: ctx, ev: e, done: make(chan error, 1)}
+	// Everything about the row but its number and hash is done here, on
+	// the writer's goroutine, so that the commit loop (one goroutine for
+	// every writer) only numbers, hashes and inserts.
+	r := toRow(&e, 0)
+	details, err := encodeDetails(e.Details)
+	if err != nil {
+		return err
+	}
+	r.DetailsJSON = details
+	p := &pending{ctx: ctx, ev: e, row: r, tail: canonicalTail(r), done: make(chan error, 1)}
 	l.inflight.Add(1)
 	defer l.inflight.Add(-1)
 	select {
@@ -132,6 +144,18 @@ func (l *Log) Write(ctx context.Context, e Event) error {
 		return fmt.Errorf("audit: %w", ctx.Err())
 	}
 	return l.await(ctx, p)
+}
+
+// encodeDetails returns details as stored: a JSON object.
+func encodeDetails(details map[string]string) ([]byte, error) {
+	if len(details) == 0 {
+		return []byte("{}"), nil
+	}
+	b, err := json.Marshal(details)
+	if err != nil {
+		return nil, api.Errorf(api.ErrInvalid, "audit: event details: %v", err)
+	}
+	return b, nil
 }
 
 // prepare returns e as it will be stored: no id or hash yet, dated (now

@@ -105,9 +105,10 @@ func (l *Log) commit(ctx context.Context, batch []*pending) {
 		}
 		prev := headHash(seq, hash)
 		for i, p := range batch {
-			r := toRow(&p.ev, seq+int64(i)+1)
-			r.PrevHash, r.Hash = prev, chainHash(prev, r)
-			rows[i], prev = r, r.Hash
+			r := *p.row // a copy: a retried commit numbers afresh
+			r.Seq = seq + int64(i) + 1
+			r.PrevHash, r.Hash = prev, chainHashTail(prev, r.Seq, p.tail)
+			rows[i], prev = &r, r.Hash
 		}
 		if err := tx.AppendAuditEvents(ctx, rows); err != nil {
 			return err

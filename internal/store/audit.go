@@ -35,6 +35,10 @@ type AuditEvent struct {
 	Details        map[string]string // stored as a JSON object; empty comes back nil
 	PrevHash       []byte
 	Hash           []byte
+
+	// DetailsJSON, when set, is Details already encoded as a JSON object
+	// (writers may encode it off the serial commit path). Not read back.
+	DetailsJSON []byte
 }
 
 const auditCols = "seq, time, account_id, request_id, initiator_iam_id, initiator_kind, api_key_id, profile_id, " +
@@ -68,7 +72,9 @@ func scanAuditEvent(s scanner) (*AuditEvent, error) {
 // auditArgs returns e's column values in auditCols order.
 func auditArgs(e *AuditEvent) ([]any, error) {
 	details := []byte("{}")
-	if len(e.Details) > 0 {
+	if e.DetailsJSON != nil {
+		details = e.DetailsJSON
+	} else if len(e.Details) > 0 {
 		var err error
 		if details, err = json.Marshal(e.Details); err != nil {
 			return nil, err
