@@ -74,10 +74,17 @@ type Log struct {
 // pending is a queued Write.
 type pending struct {
 	ctx  context.Context
-	ev   Event
-	row  *store.AuditEvent // ev as a row, numbered and hashed by the commit
-	tail []byte            // canonicalTail(row), computed by the writer
-	done chan error        // receives the outcome once; buffered
+	ev   staged
+	done chan error // receives the outcome once; buffered
+}
+
+// staged is an event ready to append: its row but for the number and the
+// hashes, and the canonical encoding that follows the number. Writers
+// stage their own events, so that appending (one goroutine for every
+// writer, in the commit loop) only numbers, hashes and inserts.
+type staged struct {
+	row  *store.AuditEvent
+	tail []byte // canonicalTail(row)
 }
 
 // New returns a Log for cfg. Call Run to start committing. Errors:
@@ -120,20 +127,11 @@ var errStopped = api.Errorf(api.ErrUnavailable, "audit: the audit log is stopped
 // context's error. When ctx ends after the event was queued, the event may
 // still be committed. Write blocks until Run is running.
 func (l *Log) Write(ctx context.Context, e Event) error {
-	if err := e.check(); err != nil {
-		return err
-	}
-	e = l.prepare(e)
-	// Everything about the row but its number and hash is done here, on
-	// the writer's goroutine, so that the commit loop (one goroutine for
-	// every writer) only numbers, hashes and inserts.
-	r := toRow(&e, 0)
-	details, err := encodeDetails(e.Details)
+	ev, err := l.stage(e)
 	if err != nil {
 		return err
 	}
-	r.DetailsJSON = details
-	p := &pending{ctx: ctx, ev: e, row: r, tail: canonicalTail(r), done: make(chan error, 1)}
+	p := &pending{ctx: ctx, ev: ev, done: make(chan error, 1)}
 	l.inflight.Add(1)
 	defer l.inflight.Add(-1)
 	select {
@@ -146,28 +144,52 @@ func (l *Log) Write(ctx context.Context, e Event) error {
 	return l.await(ctx, p)
 }
 
-// encodeDetails returns details as stored: a JSON object.
-func encodeDetails(details map[string]string) ([]byte, error) {
-	if len(details) == 0 {
-		return []byte("{}"), nil
+// stage checks e and returns it staged: dated (now when it has no time)
+// to the microsecond as stored, so the hash survives a round trip, with its
+// details encoded. Errors wrap api.ErrInvalid.
+func (l *Log) stage(e Event) (staged, error) {
+	if err := e.check(); err != nil {
+		return staged{}, err
 	}
-	b, err := json.Marshal(details)
-	if err != nil {
-		return nil, api.Errorf(api.ErrInvalid, "audit: event details: %v", err)
-	}
-	return b, nil
-}
-
-// prepare returns e as it will be stored: no id or hash yet, dated (now
-// when it has no time) to the microsecond, with its own details map.
-func (l *Log) prepare(e Event) Event {
-	e.ID, e.Hash = 0, nil
 	if e.Time.IsZero() {
 		e.Time = l.now()
 	}
-	e.Time = time.UnixMicro(e.Time.UnixMicro()).UTC() // as stored, so the hash survives a round trip
-	e.Details = maps.Clone(e.Details)
-	return e
+	e.Time = time.UnixMicro(e.Time.UnixMicro()).UTC()
+	r := toRow(&e, 0)
+	r.Details = maps.Clone(e.Details)
+	r.DetailsJSON = []byte("{}")
+	if len(r.Details) > 0 {
+		b, err := json.Marshal(r.Details)
+		if err != nil {
+			return staged{}, api.Errorf(api.ErrInvalid, "audit: event details: %v", err)
+		}
+		r.DetailsJSON = b
+	}
+	return staged{row: r, tail: canonicalTail(r)}, nil
+}
+
+// appendStaged numbers and hashes events after the head of the trail and
+// inserts them in tx, moving the head; it returns the rows as stored.
+func appendStaged(ctx context.Context, tx *store.Tx, events []staged) ([]*store.AuditEvent, error) {
+	seq, hash, err := tx.LockAuditHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prev := headHash(seq, hash)
+	rows := make([]*store.AuditEvent, len(events))
+	for i, ev := range events {
+		r := *ev.row // a copy: a retried commit numbers afresh
+		r.Seq = seq + int64(i) + 1
+		r.PrevHash, r.Hash = prev, chainHashTail(prev, r.Seq, ev.tail)
+		rows[i], prev = &r, r.Hash
+	}
+	if err := tx.AppendAuditEvents(ctx, rows); err != nil {
+		return nil, err
+	}
+	if err := tx.SetAuditHead(ctx, rows[len(rows)-1].Seq, prev); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // AppendTx appends e to the audit trail inside tx, the transaction of the
@@ -177,24 +199,15 @@ func (l *Log) prepare(e Event) Event {
 // hashed); once tx has committed, hand it to Published. Errors: those of
 // Write for an invalid event, or the store's.
 func (l *Log) AppendTx(ctx context.Context, tx *store.Tx, e Event) (Event, error) {
-	if err := e.check(); err != nil {
-		return Event{}, err
-	}
-	e = l.prepare(e)
-	seq, hash, err := tx.LockAuditHead(ctx)
+	ev, err := l.stage(e)
 	if err != nil {
 		return Event{}, err
 	}
-	r := toRow(&e, seq+1)
-	r.PrevHash = headHash(seq, hash)
-	r.Hash = chainHash(r.PrevHash, r)
-	if err := tx.AppendAuditEvents(ctx, []*store.AuditEvent{r}); err != nil {
+	rows, err := appendStaged(ctx, tx, []staged{ev})
+	if err != nil {
 		return Event{}, err
 	}
-	if err := tx.SetAuditHead(ctx, r.Seq, r.Hash); err != nil {
-		return Event{}, err
-	}
-	return fromRow(r), nil
+	return fromRow(rows[0]), nil
 }
 
 // Published counts events appended with AppendTx whose transaction has

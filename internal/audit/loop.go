@@ -97,23 +97,15 @@ func (l *Log) commit(ctx context.Context, batch []*pending) {
 	if len(batch) == 0 {
 		return
 	}
-	rows := make([]*store.AuditEvent, len(batch))
+	events := make([]staged, len(batch))
+	for i, p := range batch {
+		events[i] = p.ev
+	}
+	var rows []*store.AuditEvent
 	err := l.store.Update(ctx, func(tx *store.Tx) error {
-		seq, hash, err := tx.LockAuditHead(ctx)
-		if err != nil {
-			return err
-		}
-		prev := headHash(seq, hash)
-		for i, p := range batch {
-			r := *p.row // a copy: a retried commit numbers afresh
-			r.Seq = seq + int64(i) + 1
-			r.PrevHash, r.Hash = prev, chainHashTail(prev, r.Seq, p.tail)
-			rows[i], prev = &r, r.Hash
-		}
-		if err := tx.AppendAuditEvents(ctx, rows); err != nil {
-			return err
-		}
-		return tx.SetAuditHead(ctx, rows[len(rows)-1].Seq, prev)
+		var err error
+		rows, err = appendStaged(ctx, tx, events)
+		return err
 	})
 	if err != nil {
 		l.failed(batch, err)
@@ -124,12 +116,12 @@ func (l *Log) commit(ctx context.Context, batch []*pending) {
 	}
 	l.stats.commits.Add(1)
 	l.stats.events.Add(int64(len(rows)))
-	events := make([]Event, len(rows))
+	committed := make([]Event, len(rows))
 	for i, p := range batch {
 		p.done <- nil
-		events[i] = fromRow(rows[i])
+		committed[i] = fromRow(rows[i])
 	}
-	l.toSinks(events)
+	l.toSinks(committed)
 }
 
 // failed reports a failed commit to the writers of batch and to Healthy.

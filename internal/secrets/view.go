@@ -22,13 +22,22 @@ import (
 
 // metadataOf returns the api metadata of a stored secret.
 func (s *Service) metadataOf(c *call, x *store.Secret) (*api.SecretMetadata, error) {
+	m, err := decodeMetadata(x)
+	if err != nil {
+		return nil, err
+	}
+	return s.completeMetadata(c, x, m), nil
+}
+
+// decodeMetadata decodes the metadata stored with x.
+func decodeMetadata(x *store.Secret) (*api.SecretMetadata, error) {
 	m := new(api.SecretMetadata)
 	if len(x.Metadata) > 0 {
 		if err := json.Unmarshal(x.Metadata, m); err != nil {
 			return nil, fmt.Errorf("secret %s: stored metadata: %v: %w", x.ID, err, api.ErrInternal)
 		}
 	}
-	return s.completeMetadata(c, x, m), nil
+	return m, nil
 }
 
 // metadataToRender is metadataOf for a caller that only renders the result:
@@ -39,11 +48,9 @@ func (s *Service) metadataToRender(c *call, x *store.Secret) (*api.SecretMetadat
 	if m, ok := s.decoded.get(x.ID, x.Revision); ok {
 		return s.completeMetadata(c, x, m), nil
 	}
-	m := new(api.SecretMetadata)
-	if len(x.Metadata) > 0 {
-		if err := json.Unmarshal(x.Metadata, m); err != nil {
-			return nil, fmt.Errorf("secret %s: stored metadata: %v: %w", x.ID, err, api.ErrInternal)
-		}
+	m, err := decodeMetadata(x)
+	if err != nil {
+		return nil, err
 	}
 	s.decoded.put(x.ID, x.Revision, m)
 	return s.completeMetadata(c, x, m), nil
