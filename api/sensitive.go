@@ -2,6 +2,8 @@ package api
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -22,6 +24,32 @@ var (
 // "secret_id", "token_type" and "api_key_id" (identifiers) do not. Audit
 // events and event notifications refuse such fields.
 func SecretName(name string, extra ...string) bool {
+	if len(extra) > 0 {
+		return secretName(name, extra)
+	}
+	if v, ok := secretNames.Load(name); ok {
+		return v.(bool)
+	}
+	v := secretName(name, nil)
+	if secretNamesHeld.Load() < maxSecretNames {
+		if _, loaded := secretNames.LoadOrStore(name, v); !loaded {
+			secretNamesHeld.Add(1)
+		}
+	}
+	return v
+}
+
+// secretNames remembers SecretName's answers without extra words: the
+// names it is asked about are field names chosen by code, a small set, and
+// it is asked on every audited request. It holds at most maxSecretNames.
+var (
+	secretNames     sync.Map // string -> bool
+	secretNamesHeld atomic.Int64
+)
+
+const maxSecretNames = 4096
+
+func secretName(name string, extra []string) bool {
 	w := nameWords(name)
 	if len(w) == 0 {
 		return false

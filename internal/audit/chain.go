@@ -1,10 +1,8 @@
 package audit
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"io"
 	"slices"
 
 	"github.com/cofferhq/coffer/internal/store"
@@ -33,9 +31,7 @@ func headHash(seq int64, hash []byte) []byte {
 // chainHash returns SHA-256(0x01 || prev || canonical(r)), the hash of the
 // stored event r given the hash of its predecessor.
 func chainHash(prev []byte, r *store.AuditEvent) []byte {
-	var tail bytes.Buffer
-	writeCanonicalTail(&tail, r)
-	return chainHashTail(prev, r.Seq, tail.Bytes())
+	return chainHashTail(prev, r.Seq, canonicalTail(r, sortedKeys(r.Details)))
 }
 
 // chainHashTail is chainHash given the event's sequence number and the rest
@@ -49,48 +45,53 @@ func chainHashTail(prev []byte, seq int64, tail []byte) []byte {
 	binary.BigEndian.PutUint64(b[:], uint64(seq))
 	h.Write(b[:])
 	h.Write(tail)
-	return h.Sum(nil)
+	return h.Sum(make([]byte, 0, hashSize))
 }
 
 // canonicalTail returns the canonical encoding, version 1, of r (see the
-// package doc) without its leading sequence number.
-func canonicalTail(r *store.AuditEvent) []byte {
-	var b bytes.Buffer
-	writeCanonicalTail(&b, r)
-	return b.Bytes()
+// package doc) without its leading sequence number. keys are r.Details'
+// keys in ascending byte order (sortedKeys).
+func canonicalTail(r *store.AuditEvent, keys []string) []byte {
+	fields := [...]string{r.RequestID, r.InitiatorIAMID, r.InitiatorKind, r.APIKeyID, r.ProfileID,
+		r.SourceAddr, r.UserAgent, r.Action, r.Target, r.AccountID, r.Outcome, r.Reason}
+	n := 8 + 4*len(fields) + 4 + 8*len(keys)
+	for _, f := range fields {
+		n += len(f)
+	}
+	for _, k := range keys {
+		n += len(k) + len(r.Details[k])
+	}
+	b := make([]byte, 0, n)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Time.UnixMicro()))
+	for _, f := range fields {
+		b = appendStr(b, f)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(r.Details)))
+	for _, k := range keys {
+		b = appendStr(b, k)
+		b = appendStr(b, r.Details[k])
+	}
+	return b
 }
 
-// writeCanonicalTail writes the canonical encoding of r after the sequence
-// number to h.
-func writeCanonicalTail(h io.Writer, r *store.AuditEvent) {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(r.Time.UnixMicro()))
-	h.Write(b[:])
-	for _, s := range []string{r.RequestID, r.InitiatorIAMID, r.InitiatorKind, r.APIKeyID, r.ProfileID,
-		r.SourceAddr, r.UserAgent, r.Action, r.Target, r.AccountID, r.Outcome, r.Reason} {
-		writeStr(h, s)
+// sortedKeys returns the keys of d in ascending byte order (Go compares
+// strings bytewise).
+func sortedKeys(d map[string]string) []string {
+	if len(d) == 0 {
+		return nil
 	}
-	writeU32(h, len(r.Details))
-	keys := make([]string, 0, len(r.Details))
-	for k := range r.Details {
+	keys := make([]string, 0, len(d))
+	for k := range d {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys) // Go compares strings bytewise
-	for _, k := range keys {
-		writeStr(h, k)
-		writeStr(h, r.Details[k])
-	}
+	slices.Sort(keys)
+	return keys
 }
 
-func writeU32(h io.Writer, n int) {
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], uint32(n))
-	h.Write(b[:])
-}
-
-func writeStr(h io.Writer, s string) {
-	writeU32(h, len(s))
-	io.WriteString(h, s)
+// appendStr appends str(s): its length as a big-endian u32, then s.
+func appendStr(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
 }
 
 // toRow returns e as a row numbered seq; PrevHash and Hash are left empty.

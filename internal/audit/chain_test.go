@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,5 +81,30 @@ func TestChainHashFields(t *testing.T) {
 	}
 	if bytes.Equal(chainHash(bytes.Repeat([]byte{1}, 32), base()), h0) {
 		t.Errorf("changing prev_hash leaves the hash unchanged")
+	}
+}
+
+// TestDetailsJSON checks that the stored details decode to exactly the
+// event's details (valid UTF-8, see Event.clean), whatever their
+// characters, with keys in byte order.
+func TestDetailsJSON(t *testing.T) {
+	for _, d := range []map[string]string{
+		nil,
+		{"resource": "0195-abc", "resource_type": "secret"},
+		{"q": `say "hi"`, "bs": `C:\dir`, "ctl": "a\nb\tc\x01", "html": "<a&b>", "utf8": "grüße ✓", "sep": "a\u2028b"},
+		{"": "empty key", "z": "", "a": "1"},
+	} {
+		keys := sortedKeys(d)
+		got := detailsJSON(d, keys)
+		var back map[string]string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("detailsJSON(%q) = %s: not JSON: %v", d, got, err)
+		}
+		if !maps.Equal(back, d) {
+			t.Errorf("detailsJSON(%q) decodes to %q", d, back)
+		}
+		if !slices.IsSorted(keys) || len(keys) != len(d) {
+			t.Errorf("sortedKeys(%q) = %q", d, keys)
+		}
 	}
 }

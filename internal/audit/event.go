@@ -2,7 +2,9 @@ package audit
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cofferhq/coffer/api"
 )
@@ -72,7 +74,9 @@ func (e *Event) check() error {
 	default:
 		return api.Errorf(api.ErrInvalid, "audit event %s: outcome %q is not success, failure or denied", e.Action, e.Outcome)
 	}
-	for _, f := range e.fields() {
+	in := &e.Initiator
+	for _, f := range [...]string{e.RequestID, in.IAMID, in.Kind, in.APIKeyID, in.ProfileID, in.SourceAddr,
+		in.UserAgent, e.Action, e.Target, e.AccountID, e.Outcome, e.Reason} {
 		if len(f) > maxField {
 			return api.Errorf(api.ErrInvalid, "audit event %s: a field is longer than %d bytes", e.Action, maxField)
 		}
@@ -83,11 +87,37 @@ func (e *Event) check() error {
 	return checkDetails(e.Action, e.Details)
 }
 
-// fields returns e's string fields.
-func (e *Event) fields() []string {
+// clean replaces, in every string field and detail of e, each run of bytes
+// that is not valid UTF-8 and each NUL byte with U+FFFD. Callers' text (a
+// user agent, a form value) can hold them; PostgreSQL's text columns refuse
+// them (which would fail every event committed with this one) and JSON
+// cannot carry them, so what is hashed is what is stored and read back.
+// Details is copied before it is changed.
+func (e *Event) clean() {
 	in := &e.Initiator
-	return []string{e.RequestID, in.IAMID, in.Kind, in.APIKeyID, in.ProfileID, in.SourceAddr, in.UserAgent,
-		e.Action, e.Target, e.AccountID, e.Outcome, e.Reason}
+	for _, f := range [...]*string{&e.RequestID, &in.IAMID, &in.Kind, &in.APIKeyID, &in.ProfileID, &in.SourceAddr,
+		&in.UserAgent, &e.Action, &e.Target, &e.AccountID, &e.Outcome, &e.Reason} {
+		*f = cleanText(*f)
+	}
+	for k, v := range e.Details {
+		if cleanText(k) != k || cleanText(v) != v {
+			d := make(map[string]string, len(e.Details))
+			for k, v := range e.Details {
+				d[cleanText(k)] = cleanText(v)
+			}
+			e.Details = d
+			return
+		}
+	}
+}
+
+// cleanText returns s with each run of invalid UTF-8 and each NUL byte
+// replaced by U+FFFD; s itself when it has neither.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // checkDetails refuses details that are too big or look like they hold a

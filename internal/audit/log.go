@@ -144,10 +144,11 @@ func (l *Log) Write(ctx context.Context, e Event) error {
 	return l.await(ctx, p)
 }
 
-// stage checks e and returns it staged: dated (now when it has no time)
+// stage makes e's text valid (see Event.clean), checks e and returns it staged: dated (now when it has no time)
 // to the microsecond as stored, so the hash survives a round trip, with its
 // details encoded. Errors wrap api.ErrInvalid.
 func (l *Log) stage(e Event) (staged, error) {
+	e.clean()
 	if err := e.check(); err != nil {
 		return staged{}, err
 	}
@@ -157,15 +158,47 @@ func (l *Log) stage(e Event) (staged, error) {
 	e.Time = time.UnixMicro(e.Time.UnixMicro()).UTC()
 	r := toRow(&e, 0)
 	r.Details = maps.Clone(e.Details)
-	r.DetailsJSON = []byte("{}")
-	if len(r.Details) > 0 {
-		b, err := json.Marshal(r.Details)
-		if err != nil {
-			return staged{}, api.Errorf(api.ErrInvalid, "audit: event details: %v", err)
-		}
-		r.DetailsJSON = b
+	keys := sortedKeys(r.Details)
+	r.DetailsJSON = detailsJSON(r.Details, keys)
+	return staged{row: r, tail: canonicalTail(r, keys)}, nil
+}
+
+// detailsJSON encodes d as the JSON object stored for it, its keys in the
+// order of keys (all of d's).
+func detailsJSON(d map[string]string, keys []string) []byte {
+	if len(keys) == 0 {
+		return []byte("{}")
 	}
-	return staged{row: r, tail: canonicalTail(r)}, nil
+	n := 2
+	for _, k := range keys {
+		n += len(k) + len(d[k]) + 6
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, d[k])
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string: as is when it is printable
+// ASCII without quotes or backslashes (the usual case), otherwise as
+// encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendStaged numbers and hashes events after the head of the trail and

@@ -241,3 +241,42 @@ func TestWriteDoesNotAlias(t *testing.T) {
 	}
 	wantVerified(t, l, 1)
 }
+
+// TestWriteInvalidText writes events whose caller-supplied text (a user
+// agent, a form value in the details) holds invalid UTF-8 and NUL bytes,
+// which PostgreSQL's text columns refuse: each event commits with that
+// text replaced by U+FFFD, the chain still verifies, and other writers'
+// events in the same commits are unharmed.
+func TestWriteInvalidText(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		l := startLog(t, audit.Config{Store: openStore(t, b.url(t))})
+		bad := event(1)
+		bad.Initiator.UserAgent = "curl/8\xff\xfe"
+		bad.Details = map[string]string{"grant_type": "a\x00b", "resource": "\xc3"}
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() { mustWrite(t, l, event(i+2)) })
+		}
+		mustWrite(t, l, bad)
+		wg.Wait()
+		got, _, err := l.Query(context.Background(), audit.Filter{Action: bad.Action, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range got {
+			if e.Initiator.UserAgent != "curl/8\uFFFD" {
+				continue
+			}
+			found = true
+			want := map[string]string{"grant_type": "a\uFFFDb", "resource": "\uFFFD"}
+			if diff := cmp.Diff(want, e.Details); diff != "" {
+				t.Errorf("details mismatch (-want +got):\n%s", diff)
+			}
+		}
+		if !found {
+			t.Errorf("no event with the user agent made valid among %d", len(got))
+		}
+		wantVerified(t, l, 9)
+	})
+}
