@@ -100,6 +100,8 @@ func classifyPostgres(pe *pgconn.PgError, err error) error {
 		return ErrAlreadyExists
 	case "23503": // foreign_key_violation
 		return errForeignKey
+	case "22021", "22P05": // character_not_in_repertoire (invalid UTF-8, NUL), untranslatable_character
+		return errText
 	case "57P01", "57P02", "57P03", "53300": // shutdown, cannot connect now, too many connections
 		return fmt.Errorf("database unavailable (SQLSTATE %s): %w", pe.Code, api.ErrUnavailable)
 	}

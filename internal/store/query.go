@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cofferhq/coffer/api"
 )
@@ -38,7 +39,32 @@ type scanner interface {
 
 // exec runs a write statement.
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
 	return q.wr.ExecContext(ctx, q.bind(query), args...)
+}
+
+// errText is the answer to text a text column cannot hold, in a write or
+// (PostgreSQL) a lookup.
+var errText = api.Errorf(api.ErrInvalid, "text with a NUL character or invalid UTF-8 is not accepted")
+
+// checkText refuses, before the database sees them, string arguments that
+// PostgreSQL's text columns cannot hold: a NUL byte or invalid UTF-8
+// (PostgreSQL would fail the statement, and its transaction, with an
+// internal error). SQLite refuses them too, so that the same input gets the
+// same answer on either database. Binary values are []byte, never string.
+func checkText(args []any) error {
+	for _, a := range args {
+		s, ok := a.(string)
+		if p, isPtr := a.(*string); isPtr && p != nil {
+			s, ok = *p, true
+		}
+		if ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+			return errText
+		}
+	}
+	return nil
 }
 
 // queryRow runs a read that returns at most one row.

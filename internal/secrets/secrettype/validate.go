@@ -57,10 +57,14 @@ func ValidateLabels(labels []string) error {
 	return nil
 }
 
-// ValidateDescription checks a description: at most 1024 characters.
+// ValidateDescription checks a description: at most 1024 characters, none
+// of them NUL.
 func ValidateDescription(d string) error {
 	if utf8.RuneCountInString(d) > MaxDescriptionLength {
 		return invalid("description must be at most %d characters long", MaxDescriptionLength)
+	}
+	if strings.IndexByte(d, 0) >= 0 {
+		return invalid("description must not contain NUL characters")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -278,5 +279,35 @@ func testBlobs(t *testing.T, s *store.Store) {
 		if m, err := s.Meta(ctx, string(rune('a'+i))); err != nil || !bytes.Equal(m, b) {
 			t.Errorf("Meta(%c) = %q, %v; want %q", 'a'+i, m, err, b)
 		}
+	}
+}
+
+// testUnstorableText writes text PostgreSQL's text columns cannot hold (a
+// NUL byte, invalid UTF-8): both databases refuse it with api.ErrInvalid,
+// before the database sees it, and store nothing; a transaction that meets
+// the refusal can still commit its other writes. A lookup by such text is
+// a classified error, never an internal one.
+func testUnstorableText(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	mustCreateAccount(t, s, "acct-1")
+	for _, name := range []string{"nul\x00name", "bad\xffutf8"} {
+		err := s.CreateAccount(ctx, &store.Account{ID: "acct-2", Name: name})
+		wantKind(t, "CreateAccount with name "+name, err, api.ErrInvalid)
+		if _, err := s.Account(ctx, "acct-2"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("after a refused create, Account = %v; want ErrNotFound", err)
+		}
+		if _, err := s.Account(ctx, name); err == nil || !(errors.Is(err, store.ErrNotFound) || errors.Is(err, api.ErrInvalid)) {
+			t.Errorf("Account(%q) = %v; want ErrNotFound or api.ErrInvalid", name, err)
+		}
+	}
+	err := s.Update(ctx, func(tx *store.Tx) error {
+		wantKind(t, "CreateAccount in a transaction", tx.CreateAccount(ctx, &store.Account{ID: "acct-3", Name: "a\x00"}), api.ErrInvalid)
+		return tx.CreateAccount(ctx, &store.Account{ID: "acct-4", Name: "fine"})
+	})
+	if err != nil {
+		t.Fatalf("Update after a refused write = %v; want nil", err)
+	}
+	if _, err := s.Account(ctx, "acct-4"); err != nil {
+		t.Errorf("Account(acct-4) = %v; want the account committed after the refusal", err)
 	}
 }

@@ -128,6 +128,7 @@ func Run(t *testing.T, open func(testing.TB) *store.Store) {
 	}{
 		{"Ping", testPing},
 		{"Required", testRequired},
+		{"UnstorableText", testUnstorableText},
 		{"ForeignKey", testForeignKey},
 		{"Cascade", testCascade},
 		{"NamesScopedToAccount", testNamesScopedToAccount},
