@@ -96,6 +96,8 @@ func TestBadInput(t *testing.T) {
 		{"other type's field", "POST", "/secrets", `{"secret_type":"arbitrary","name":"a1","payload":"x","data":{}}`, 400},
 		{"31 labels", "POST", "/secrets", `{"secret_type":"arbitrary","name":"a1","payload":"x","labels":` + labels31 + `}`, 400},
 		{"label too long", "POST", "/secrets", `{"secret_type":"arbitrary","name":"a1","payload":"x","labels":["` + strings.Repeat("x", 65) + `"]}`, 400},
+		{"NUL in description", "POST", "/secrets", `{"secret_type":"arbitrary","name":"a1","payload":"x","description":"a\u0000b"}`, 400},
+		{"NUL in label", "POST", "/secrets", `{"secret_type":"arbitrary","name":"a1","payload":"x","labels":["a\u0000b"]}`, 400},
 		{"illegal name", "POST", "/secrets", `{"secret_type":"arbitrary","name":"a b/c","payload":"x"}`, 400},
 		{"kv data not an object", "POST", "/secrets", `{"secret_type":"kv","name":"k1","data":[1,2]}`, 400},
 		{"certificate not parsing", "POST", "/secrets", `{"secret_type":"imported_cert","name":"c1","certificate":"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"}`, 400},
