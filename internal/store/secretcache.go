@@ -18,13 +18,14 @@ import (
 //
 // Invalidation is by generation. The cache is split into shards by secret
 // id; each shard has a generation, bumped after every committed (or rolled
-// back) write to a secret of the shard, and the cache has a global
-// generation, bumped by writes that reach many secrets at once (deleting an
-// instance, an account or an instance's data keys). An entry serves only
-// while both generations it was filled under are current. A reader
-// snapshots the generations before it queries the database and fills the
-// entry only if they have not moved since, so a row read before a commit can
-// never be served after that commit's Update has returned.
+// back) write to a secret of the shard, which also drops that secret's
+// entry (the shard's other entries move on to the new generation), and the
+// cache has a global generation, bumped by writes that reach many secrets
+// at once (deleting an instance, an account or an instance's data keys). An
+// entry serves only while both generations it carries are current. A
+// reader snapshots the generations before it queries the database and
+// fills the entry only if they have not moved since, so a row read before a
+// commit can never be served after that commit's Update has returned.
 type secretCache struct {
 	seed     maphash.Seed
 	global   atomic.Uint64
@@ -133,10 +134,26 @@ func (c *secretCache) put(snap cacheSnapshot, x *Secret, v *SecretVersion) {
 	sh.bytes += size
 }
 
-// bump invalidates every cached entry of the shards of ids.
+// bump invalidates the cached entries of ids. It moves their shards'
+// generations, so that reads of those shards in flight (their snapshots
+// taken before this write) fill nothing, and carries the other entries of
+// each shard, which this write did not change, over to the new generation:
+// a write costs the cache only the rows it wrote.
 func (c *secretCache) bump(ids []string) {
 	for _, id := range ids {
-		c.shard(id).gen.Add(1)
+		sh := c.shard(id)
+		sh.mu.Lock()
+		if e := sh.m[id]; e != nil {
+			sh.bytes -= e.size
+			delete(sh.m, id)
+		}
+		g := sh.gen.Add(1)
+		for _, e := range sh.m {
+			if e.gen == g-1 {
+				e.gen = g
+			}
+		}
+		sh.mu.Unlock()
 	}
 }
 

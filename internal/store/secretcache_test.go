@@ -83,3 +83,42 @@ func TestSecretCacheBounded(t *testing.T) {
 		t.Error("a row larger than a shard's budget was cached")
 	}
 }
+
+// TestSecretCacheWriteKeepsNeighbours checks that a write drops only the
+// rows it wrote: the other rows of its shard are still served, while a
+// fill of the shard read before the write is refused.
+func TestSecretCacheWriteKeepsNeighbours(t *testing.T) {
+	c := newSecretCache(1 << 20)
+	// Find two ids of one shard.
+	a := "s0"
+	b := ""
+	for i := 1; b == ""; i++ {
+		if id := fmt.Sprintf("s%d", i); c.shard(id) == c.shard(a) {
+			b = id
+		}
+	}
+	xa, va := cacheRow(a, 10)
+	xb, vb := cacheRow(b, 10)
+	c.put(c.snapshot(a), xa, va)
+	c.put(c.snapshot(b), xb, vb)
+	snapB := c.snapshot(b)
+	c.bump([]string{a})
+	if _, _, ok := c.get("in", a); ok {
+		t.Error("the written row was served after its write")
+	}
+	if _, _, ok := c.get("in", b); !ok {
+		t.Error("a row of the same shard, not written, was dropped by the write")
+	}
+	c.put(snapB, xb, vb) // read before the write: refused, b's entry stays
+	c.put(c.snapshot(a), xa, va)
+	c.bump([]string{b})
+	c.bump([]string{a})
+	for _, id := range []string{a, b} {
+		if _, _, ok := c.get("in", id); ok {
+			t.Errorf("row %s was served after its write", id)
+		}
+	}
+	if sh := c.shard(a); sh.bytes != 0 || len(sh.m) != 0 {
+		t.Errorf("shard holds %d rows, %d bytes after both were written; want none", len(sh.m), sh.bytes)
+	}
+}
