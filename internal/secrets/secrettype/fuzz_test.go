@@ -24,7 +24,7 @@ func FuzzParseCertificateBundle(f *testing.F) {
 }
 
 func FuzzKVPayload(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":{"b":[1,2,{"c":null}]}}`, `[]`, `"x"`, `1e999`, `{"a":1}{}`, `{"a":1.000000000000000000001}`} {
+	for _, s := range []string{`{}`, `{"a":{"b":[1,2,{"c":null}]}}`, `[]`, `"x"`, `1e999`, `{"a":[1e999]}`, `{"a":1}{}`, `{"a":1.000000000000000000001}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

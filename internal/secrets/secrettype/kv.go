@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 
 	"github.com/cofferhq/coffer/api"
 )
@@ -64,11 +65,41 @@ func CanonicalKV(data []byte, env Env) ([]byte, error) {
 	if len(bytes.TrimSpace(data[dec.InputOffset():])) != 0 {
 		return nil, invalid("data must be a single JSON object")
 	}
+	if n, ok := hugeNumber(obj); ok {
+		return nil, invalid("data holds the number %.40s, too large for a 64-bit float: clients could not read it back", n)
+	}
 	out, err := json.Marshal(obj)
 	if err != nil {
 		return nil, invalid("data must be a JSON object")
 	}
 	return out, nil
+}
+
+// hugeNumber returns a number in v (decoded with UseNumber) beyond the range
+// of a 64-bit float, such as 1e999: valid JSON, but clients decoding data
+// into their language's numbers (IBM's SDKs among them) fail on it, so the
+// secret could never be read back. Numbers within range are kept exactly as
+// given, however many digits they have.
+func hugeNumber(v any) (json.Number, bool) {
+	switch v := v.(type) {
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(v), 64); err != nil {
+			return v, true
+		}
+	case map[string]any:
+		for _, e := range v {
+			if n, ok := hugeNumber(e); ok {
+				return n, true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if n, ok := hugeNumber(e); ok {
+				return n, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Render sets Data.

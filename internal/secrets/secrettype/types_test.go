@@ -145,7 +145,7 @@ func TestKV(t *testing.T) {
 	if got, want := string(render(t, KV{}, v.Payload).Data.Reveal()), `{"a":12345678901234567890.5,"b":{"a":[1,2],"z":1}}`; got != want {
 		t.Errorf("canonical data = %s, want %s", got, want)
 	}
-	for _, in := range []string{``, `[]`, `"s"`, `12`, `null`, `{"a":1}{}`, `{"a":1} }`, `{"a":`, `true`} {
+	for _, in := range []string{``, `[]`, `"s"`, `12`, `null`, `{"a":1}{}`, `{"a":1} }`, `{"a":`, `true`, `{"a":1e999}`, `{"a":[{"b":-2e308}]}`} {
 		_, err := KV{}.NewVersion(ctx, &api.SecretVersionPrototype{Data: api.SecretJSON(in)}, Current{}, env)
 		wantErr(t, err, api.ErrInvalid, "data")
 	}
