@@ -3,6 +3,7 @@ package secrets_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/client"
@@ -66,4 +67,33 @@ func onlyTask(t *testing.T, sm *client.SecretsClient, secretID string) api.Secre
 		t.Fatalf("ListSecretTasks = %+v, %v; want one task", l, err)
 	}
 	return l.Tasks[0]
+}
+
+// TestFirstPayloadFromTask: in a fresh instance, the first payload that
+// needs sealing can arrive in a provider's answer to a task. Sealing then
+// creates the instance's first data key; the answer must complete (it once
+// waited forever for the write it was itself holding up) and its
+// credentials must read back.
+func TestFirstPayloadFromTask(t *testing.T) {
+	ts := servertest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sm := ts.Client.SecretsManager("")
+	if _, err := sm.CreateConfiguration(ctx, api.ConfigurationPrototype{ConfigType: "custom_credentials_configuration",
+		Name: "ext", CodeEngine: &api.CodeEngine{JobName: "job", ProjectID: "project", Region: "us-south"}}); err != nil {
+		t.Fatalf("CreateConfiguration: %v", err)
+	}
+	sec, err := sm.CreateSecret(ctx, api.SecretPrototype{SecretType: "custom_credentials", Name: "first", Configuration: "ext"})
+	if err != nil {
+		t.Fatalf("CreateSecret: %v", err)
+	}
+	updater := client.New(client.Config{URL: ts.URL, APIKey: api.Sensitive(taskUpdaterKey(t, ts))}).SecretsManager("")
+	if _, err := updater.ReplaceSecretTask(ctx, sec.ID, onlyTask(t, sm, sec.ID).ID, api.SecretTaskPrototype{Status: "credentials_created",
+		Credentials: &api.NewCredentials{ID: "user-1", Payload: api.SecretJSON(`{"username":"u1"}`)}}); err != nil {
+		t.Fatalf("ReplaceSecretTask(credentials_created): %v", err)
+	}
+	got, err := sm.Secret(ctx, sec.ID)
+	if err != nil || string(got.CredentialsContent.Reveal()) != `{"username":"u1"}` {
+		t.Errorf("Secret after the answer: credentials_content %s, %v; want the reported payload", got.CredentialsContent.Reveal(), err)
+	}
 }

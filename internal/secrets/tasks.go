@@ -111,8 +111,17 @@ func (s *Service) replaceTask(ctx context.Context, c *call, x *store.Secret, id 
 	}
 	t.Status, t.UpdatedBy = p.Status, c.p.IAMID
 	t.Errors = encodeMetadata(api.List[api.SecretTaskError](p.Errors))
+	var sealed []byte
+	if p.Status == api.TaskStatusCredentialsCreated {
+		// Sealed before the transaction: sealing may create the instance's
+		// first data key, itself a write, which must not wait for the
+		// transaction it would run in.
+		if sealed, err = s.sealCredentials(ctx, c, x, t.VersionID, p.Credentials); err != nil {
+			return nil, err
+		}
+	}
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
-		if err := s.applyTaskReport(ctx, tx, c, x, t, p); err != nil {
+		if err := s.applyTaskReport(ctx, tx, c, x, t, p, sealed); err != nil {
 			return err
 		}
 		if err := tx.UpdateSecretTask(ctx, t); err != nil {
@@ -155,11 +164,13 @@ func checkTaskReport(t *store.SecretTask, status string) error {
 	return nil
 }
 
-// applyTaskReport stores what a report changes besides the task itself.
-func (s *Service) applyTaskReport(ctx context.Context, tx *store.Tx, c *call, x *store.Secret, t *store.SecretTask, p *api.SecretTaskPrototype) error {
+// applyTaskReport stores what a report changes besides the task itself;
+// sealed is the credentials' payload of a credentials_created report, as
+// sealCredentials returned it.
+func (s *Service) applyTaskReport(ctx context.Context, tx *store.Tx, c *call, x *store.Secret, t *store.SecretTask, p *api.SecretTaskPrototype, sealed []byte) error {
 	switch p.Status {
 	case api.TaskStatusCredentialsCreated:
-		return s.deliver(ctx, tx, c, x, t.VersionID, p.Credentials)
+		return s.deliver(ctx, tx, x, t.VersionID, p.Credentials.ID, sealed)
 	case api.TaskStatusCredentialsDeleted:
 		err := tx.DestroySecretVersionData(ctx, x.ID, t.VersionID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -204,13 +215,20 @@ func decodeTaskUpdate(body []byte) (*api.SecretTaskPrototype, error) {
 	return p, nil
 }
 
-// deliver stores reported credentials as the data of version versionID.
-func (s *Service) deliver(ctx context.Context, tx *store.Tx, c *call, x *store.Secret, versionID string, creds *api.NewCredentials) error {
+// sealCredentials checks reported credentials and returns their payload
+// sealed for version versionID of x.
+func (s *Service) sealCredentials(ctx context.Context, c *call, x *store.Secret, versionID string, creds *api.NewCredentials) ([]byte, error) {
 	payload, err := secrettype.CustomCredentialsPayload(creds.Payload, secrettype.Env{Now: s.now(), MaxPayload: s.maxPayload()})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer zero(payload)
+	return s.seal(ctx, c.in.GUID, x.ID, versionID, payload)
+}
+
+// deliver stores sealed (sealCredentials) as the data of version
+// versionID, with the credentials' id.
+func (s *Service) deliver(ctx context.Context, tx *store.Tx, x *store.Secret, versionID, credentialsID string, sealed []byte) error {
 	v, err := tx.SecretVersion(ctx, x.ID, versionID)
 	if err != nil {
 		return fmt.Errorf("version %s of task: %w", versionID, err)
@@ -219,12 +237,9 @@ func (s *Service) deliver(ctx context.Context, tx *store.Tx, c *call, x *store.S
 	if err != nil {
 		return err
 	}
-	m.CredentialsID = creds.ID
+	m.CredentialsID = credentialsID
 	v.Metadata = encodeMetadata(m)
-	if v.Payload, err = s.seal(ctx, c.in.GUID, x.ID, v.ID, payload); err != nil {
-		return err
-	}
-	v.PayloadAvailable = true
+	v.Payload, v.PayloadAvailable = sealed, true
 	if err := tx.UpdateSecretVersion(ctx, v); err != nil {
 		return err
 	}
