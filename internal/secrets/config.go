@@ -83,6 +83,9 @@ func (s *Service) CreateConfiguration(ctx context.Context, cred authz.Credential
 	if err := validateConfig(typ, fields); err != nil {
 		return nil, err
 	}
+	if _, ok := fields["schema"]; !ok && typ == api.ConfigTypeCustomCredentials {
+		fields["schema"] = map[string]any{"parameters": []any{}, "credentials": []any{}}
+	}
 	if err := s.checkCustomCredentialsConfig(ctx, cred, c, typ, fields); err != nil {
 		return nil, err
 	}
@@ -135,8 +138,10 @@ func validateConfig(typ string, fields map[string]any) error {
 			return api.Errorf(api.ErrInvalid, `lets_encrypt_environment must be "production" or "staging"`)
 		}
 	case api.ConfigTypeCustomCredentials:
-		if _, ok := fields["schema"]; !ok {
-			fields["schema"] = map[string]any{"parameters": []any{}, "credentials": []any{}}
+		if v, ok := fields["task_timeout"]; ok && v != nil {
+			if _, err := parseTaskTimeout(v); err != nil {
+				return err
+			}
 		}
 	case api.ConfigTypeIntermediateCA:
 		if m, _ := fields["signing_method"].(string); m != "" && m != "internal" && m != "external" {

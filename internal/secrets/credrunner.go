@@ -113,13 +113,20 @@ func (r *TaskRunner) Run(ctx context.Context) error {
 // TaskRunResult counts what one pass did.
 type TaskRunResult struct {
 	Created, Deleted, Retrying, Failed int
+	// TimedOut counts tasks of external providers answered failed for
+	// waiting longer than their configuration's task_timeout.
+	TimedOut int
 }
 
-// RunOnce runs every due task of a built-in provider once. A failed task is
-// not an error (it is retried, or answered failed after MaxAttempts).
-// Errors: the store's.
+// RunOnce answers failed the tasks of external providers past their
+// task_timeout, then runs every due task of a built-in provider once. A
+// failed task is not an error (it is retried, or answered failed after
+// MaxAttempts). Errors: the store's.
 func (r *TaskRunner) RunOnce(ctx context.Context) (TaskRunResult, error) {
 	var res TaskRunResult
+	if err := r.expireTasks(ctx, &res); err != nil {
+		return res, err
+	}
 	opts := store.ListOptions{Limit: 1000}
 	for {
 		ins, next, err := r.s.st.ListInstances(ctx, "", opts)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -235,6 +236,30 @@ func (q *queries) UpdateSecretTask(ctx context.Context, t *SecretTask) error {
 	t.UpdatedAt = ts
 	return nil
 }
+
+// OpenSecretTask is a task not yet answered, with its secret's instance.
+type OpenSecretTask struct {
+	SecretTask
+	InstanceGUID string
+}
+
+// OpenSecretTasks returns at most limit tasks, of every instance, that are
+// still queued or processing and were created before createdBefore,
+// oldest first.
+func (q *queries) OpenSecretTasks(ctx context.Context, createdBefore time.Time, limit int) ([]*OpenSecretTask, error) {
+	return getAll(ctx, q, func(s scanner) (*OpenSecretTask, error) {
+		t := new(OpenSecretTask)
+		err := s.Scan(&t.ID, &t.SecretID, &t.VersionID, &t.Type, &t.Status, &t.Trigger, (*textBytes)(&t.Errors),
+			&t.CreatedBy, &t.UpdatedBy, (*usec)(&t.CreatedAt), (*usec)(&t.UpdatedAt), &t.Revision, &t.InstanceGUID)
+		return t, err
+	}, "list open tasks",
+		`SELECT `+openTaskCols+`, s.instance_guid FROM secret_tasks t JOIN secrets s ON s.id = t.secret_id
+		 WHERE t.status IN ('queued', 'processing') AND t.created_at < ? ORDER BY t.created_at, t.id LIMIT ?`,
+		micros(createdBefore), limit)
+}
+
+// openTaskCols is taskCols qualified with the alias t.
+var openTaskCols = "t." + strings.ReplaceAll(taskCols, ", ", ", t.")
 
 // DeleteSecretTask deletes a task. Errors: ErrNotFound.
 func (q *queries) DeleteSecretTask(ctx context.Context, secretID, id string) error {

@@ -27,6 +27,7 @@ func runSecrets(t *testing.T, open func(testing.TB) *store.Store) {
 		{"ListSecretsFilters", testListSecretsFilters},
 		{"Locks", testSecretLocks},
 		{"ConfigurationsNotificationsTasks", testSecretConfigs},
+		{"OpenTasks", testOpenSecretTasks},
 		{"InstanceCascade", testSecretsCascade},
 		{"ReadYourWrites", testSecretReadYourWrites},
 		{"ReadsConcurrentWithWrites", testSecretReadsConcurrentWithWrites},
@@ -236,6 +237,56 @@ func testSecretConfigs(t *testing.T, s *store.Store) {
 	}
 	if got, err := s.SecretTask(ctx, x.ID, "t1"); err != nil || got.Status != api.TaskStatusFailed {
 		t.Errorf("SecretTask = %+v, %v", got, err)
+	}
+}
+
+// testOpenSecretTasks checks that OpenSecretTasks lists the queued and
+// processing tasks of every instance created before the cutoff, oldest
+// first, with their instance, and no answered or newer one.
+func testOpenSecretTasks(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	in1, in2 := mustSecretsInstance(t, s, "acct-ot1"), mustSecretsInstance(t, s, "acct-ot2")
+	x1, v1 := mustSecret(t, s, in1, "s1", "one")
+	x2, v2 := mustSecret(t, s, in2, "s2", "two")
+	base := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
+	for i, tc := range []struct {
+		id, status string
+		x          *store.Secret
+		v          *store.SecretVersion
+		age        time.Duration
+	}{
+		{"t-old-queued", api.TaskStatusQueued, x1, v1, 0},
+		{"t-old-processing", api.TaskStatusProcessing, x2, v2, time.Minute},
+		{"t-old-failed", api.TaskStatusFailed, x1, v1, 2 * time.Minute},
+		{"t-old-created", api.TaskStatusCredentialsCreated, x2, v2, 3 * time.Minute},
+		{"t-new-queued", api.TaskStatusQueued, x1, v1, 50 * time.Minute},
+	} {
+		created := base.Add(tc.age)
+		task := &store.SecretTask{ID: tc.id, SecretID: tc.x.ID, VersionID: tc.v.ID, Type: api.TaskTypeCreateCredentials,
+			Status: tc.status, Trigger: api.TaskTriggerSecretCreation, CreatedAt: created, UpdatedAt: created}
+		if err := s.CreateSecretTask(ctx, task); err != nil {
+			t.Fatalf("CreateSecretTask #%d: %v", i, err)
+		}
+	}
+	got, err := s.OpenSecretTasks(ctx, base.Add(10*time.Minute), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids, instances []string
+	for _, o := range got {
+		ids, instances = append(ids, o.ID), append(instances, o.InstanceGUID)
+	}
+	if diff := cmp.Diff([]string{"t-old-queued", "t-old-processing"}, ids); diff != "" {
+		t.Errorf("OpenSecretTasks ids (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{in1, in2}, instances); diff != "" {
+		t.Errorf("OpenSecretTasks instances (-want +got):\n%s", diff)
+	}
+	if len(got) > 0 && (!got[0].CreatedAt.Equal(base) || got[0].SecretID != x1.ID) {
+		t.Errorf("first open task = %+v; want created %v, secret %s", got[0].SecretTask, base, x1.ID)
+	}
+	if got, err := s.OpenSecretTasks(ctx, base.Add(10*time.Minute), 1); err != nil || len(got) != 1 {
+		t.Errorf("OpenSecretTasks(limit 1) = %d tasks, %v; want 1", len(got), err)
 	}
 }
 
