@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -61,13 +62,20 @@ func New(tb testing.TB, opts ...Option) *Server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tb.Cleanup(func() {
+		// A connection a client dialed but never sent a request on counts
+		// as busy for five seconds when the server shuts down, which would
+		// outlast ShutdownTimeout: close the idle ones first.
+		tr.CloseIdleConnections()
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 		cancel()
 		if err := <-done; err != nil {
 			tb.Errorf("servertest: server stopped with %v", err)
 		}
 	})
 	ts := &Server{Server: s, URL: s.URL(), APIKey: key, DataDir: cfg.DataDir, Config: cfg}
-	ts.Client = client.New(client.Config{URL: ts.URL, APIKey: api.Sensitive(key)})
+	ts.Client = client.New(client.Config{URL: ts.URL, APIKey: api.Sensitive(key),
+		HTTPClient: &http.Client{Timeout: time.Minute, Transport: tr}})
 	return ts
 }
