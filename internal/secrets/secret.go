@@ -315,25 +315,49 @@ func (s *Service) UpdateSecretMetadata(ctx context.Context, cred authz.Credentia
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.metadataOf(c, x)
-	if err != nil {
-		return nil, err
+	// The patch applies to the secret as its transaction reads it (the
+	// caller named no revision); on PostgreSQL, where another node may
+	// commit in between, it is tried again.
+	for attempt := 1; ; attempt++ {
+		err := s.patchMetadata(ctx, c, x, &p, nulls)
+		if err == nil {
+			return s.metadataOf(c, x)
+		}
+		if attempt == maxConflictAttempts || !errors.Is(err, store.ErrConflict) {
+			return nil, storeErr(err, fmt.Sprintf("secret %s (a %s secret named %q in its group)", x.ID, x.Type, x.Name))
+		}
 	}
-	if err := secrettype.ApplyPatch(&p, nulls, m, s.env(c, nil)); err != nil {
-		return nil, err
-	}
-	oldExpiry := x.ExpirationDate
-	rowFrom(x, m)
-	err = s.st.Update(ctx, func(tx *store.Tx) error {
+}
+
+// maxConflictAttempts bounds how often a change of a secret is applied
+// again on a fresh read because a concurrent write committed first.
+const maxConflictAttempts = 10
+
+// patchMetadata applies p to the metadata of x as the transaction reads
+// it and commits it; x is then the secret as written. Errors:
+// api.ErrInvalid (p does not apply), the store's (ErrConflict when another
+// node changed x during the transaction).
+func (s *Service) patchMetadata(ctx context.Context, c *call, x *store.Secret, p *api.SecretMetadataPatch, nulls []string) error {
+	return s.st.Update(ctx, func(tx *store.Tx) error {
+		y, err := tx.Secret(ctx, c.in.GUID, x.ID)
+		if err != nil {
+			return err
+		}
+		*x = *y
+		m, err := s.metadataOf(c, x)
+		if err != nil {
+			return err
+		}
+		if err := secrettype.ApplyPatch(p, nulls, m, s.env(c, nil)); err != nil {
+			return err
+		}
+		oldExpiry := x.ExpirationDate
+		rowFrom(x, m)
 		if err := tx.UpdateSecret(ctx, x); err != nil {
 			return err
 		}
 		return resetExpiry(ctx, tx, x, oldExpiry)
 	})
-	if err != nil {
-		return nil, storeErr(err, fmt.Sprintf("secret %s (a %s secret named %q in its group)", x.ID, x.Type, x.Name))
-	}
-	return s.metadataOf(c, x)
 }
 
 // CreateSecretAction runs a secret action (secrets-manager.secret-action.create):

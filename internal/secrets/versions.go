@@ -79,11 +79,21 @@ func (s *Service) createVersion(ctx context.Context, c *call, x *store.Secret, b
 	if _, err := f.Decode(body, &p); err != nil {
 		return nil, err
 	}
-	m, err := s.metadataOf(c, x)
+	var cur *store.SecretVersion
+	if auto {
+		cur, err = s.versionOf(ctx, s.st, x, "current")
+	} else {
+		// The secret with its current version in one read: concurrent
+		// rotations may have moved x on, and dropped the data of what was
+		// its current version, since x was read.
+		id := x.ID
+		x, cur, err = s.st.SecretWithCurrent(ctx, c.in.GUID, id)
+		err = storeErr(err, "secret "+id)
+	}
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.versionOf(ctx, s.st, x, "current")
+	m, err := s.metadataOf(c, x)
 	if err != nil {
 		return nil, err
 	}
@@ -131,16 +141,18 @@ func (s *Service) restore(ctx context.Context, c *call, x *store.Secret, ver *se
 	return nil
 }
 
+// storeVersion stores ver as the new current version of x, whose metadata
+// is m. A manual rotation applies to the secret as its transaction reads it
+// (the caller named no revision, so the new version goes on top of whatever
+// is current; on PostgreSQL, where another node may commit in between, it
+// is tried again, up to maxConflictAttempts times). An automatic rotation
+// applies to x as the scheduler read it, and fails with a conflict when the
+// secret changed since: that tells the scheduler someone else rotated (or
+// changed) it, which is how each due rotation happens once.
 func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m *api.SecretMetadata, p *api.SecretVersionPrototype, ver *secrettype.Version, q *taskQueue) (*api.SecretVersion, error) {
-	if p.CustomMetadata != nil {
-		m.CustomMetadata = p.CustomMetadata
-	}
-	ver.ApplyTo(m)
-	m.NextRotationDate = api.NewSecretsTime(secrettype.NextRotation(m.Rotation, s.now()))
+	auto := q != nil && q.auto
 	v := &store.SecretVersion{ID: newID(), SecretID: x.ID, PayloadAvailable: !ver.Pending,
-		CreatedBy: c.p.IAMID, ExpirationDate: ver.ExpirationDate, AutoRotated: q != nil && q.auto}
-	superseded, oldExpiry := x.CurrentVersion, x.ExpirationDate
-	m.StateDescription = "" // a successful rotation clears a recorded failure
+		CreatedBy: c.p.IAMID, ExpirationDate: ver.ExpirationDate, AutoRotated: auto}
 	vm := &api.SecretVersionMetadata{VersionCustomMetadata: p.VersionCustomMetadata}
 	ver.ApplyToVersion(vm)
 	v.Metadata = encodeMetadata(vm)
@@ -148,9 +160,51 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 	if v.Payload, err = s.seal(ctx, c.in.GUID, x.ID, v.ID, ver.Payload); err != nil {
 		return nil, err
 	}
-	err = s.st.Update(ctx, func(tx *store.Tx) error {
+	for attempt := 1; ; attempt++ {
+		err = s.commitVersion(ctx, c, x, m, p, ver, q, v, !auto)
+		if err == nil {
+			break
+		}
+		if auto || attempt == maxConflictAttempts || !errors.Is(err, store.ErrConflict) {
+			return nil, storeErr(err, "secret "+v.SecretID)
+		}
+	}
+	out, err := versionMetaOf(x, v)
+	if err != nil {
+		return nil, err
+	}
+	sv := &api.SecretVersion{SecretVersionMetadata: *out}
+	return sv, render(x.Type, ver.Payload, &sv.SecretData)
+}
+
+// commitVersion commits v as the current version of x in one transaction,
+// with x's metadata updated by ver: on x as the transaction reads it when
+// fresh, otherwise on x and m as given (ErrConflict when x changed since).
+func (s *Service) commitVersion(ctx context.Context, c *call, x *store.Secret, m *api.SecretMetadata, p *api.SecretVersionPrototype, ver *secrettype.Version, q *taskQueue, v *store.SecretVersion, fresh bool) error {
+	return s.st.Update(ctx, func(tx *store.Tx) error {
+		m := m
+		if fresh {
+			y, err := tx.Secret(ctx, c.in.GUID, x.ID)
+			if err != nil {
+				return err
+			}
+			*x = *y
+			if m, err = s.metadataOf(c, x); err != nil {
+				return err
+			}
+		}
+		if p.CustomMetadata != nil {
+			m.CustomMetadata = p.CustomMetadata
+		}
+		ver.ApplyTo(m)
+		m.NextRotationDate = api.NewSecretsTime(secrettype.NextRotation(m.Rotation, s.now()))
+		m.StateDescription = "" // a successful rotation clears a recorded failure
+		superseded, oldExpiry := x.CurrentVersion, x.ExpirationDate
 		v.Seq = x.VersionsTotal + 1
-		if err := tx.CreateSecretVersion(ctx, v); err != nil {
+		if err := tx.CreateSecretVersion(ctx, v); errors.Is(err, store.ErrAlreadyExists) {
+			// v's id is new: another version took the number, so x changed.
+			return fmt.Errorf("version %d of secret %s: %w", v.Seq, x.ID, store.ErrConflict)
+		} else if err != nil {
 			return err
 		}
 		rowFrom(x, m)
@@ -175,15 +229,6 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 		}
 		return s.publishTx(ctx, tx, c.in, x, events.SecretRotated, v.ID, rotatedData(superseded, v.AutoRotated))
 	})
-	if err != nil {
-		return nil, storeErr(err, "secret "+x.ID)
-	}
-	out, err := versionMetaOf(x, v)
-	if err != nil {
-		return nil, err
-	}
-	sv := &api.SecretVersion{SecretVersionMetadata: *out}
-	return sv, render(x.Type, ver.Payload, &sv.SecretData)
 }
 
 // rotatedData is the data of a secret.rotated event.
