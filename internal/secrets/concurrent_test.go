@@ -59,3 +59,41 @@ func TestConcurrentChanges(t *testing.T) {
 		t.Errorf("description %q, labels %v: want both from one patch", m.Description, m.Labels)
 	}
 }
+
+// TestConcurrentGroupAndConfigPatches: patches of one secret group, and of
+// one configuration, sent at the same time all succeed.
+func TestConcurrentGroupAndConfigPatches(t *testing.T) {
+	ts := servertest.New(t)
+	ctx := context.Background()
+	sm := ts.Client.SecretsManager("")
+	g, err := sm.CreateSecretGroup(ctx, api.SecretGroupPrototype{Name: "shared"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sm.CreateConfiguration(ctx, api.ConfigurationPrototype{ConfigType: "custom_credentials_configuration",
+		Name: "ext", CodeEngine: &api.CodeEngine{JobName: "job", ProjectID: "project", Region: "us-south"}}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := range n {
+		wg.Go(func() {
+			d := fmt.Sprintf("group patch %d", i)
+			if _, err := sm.UpdateSecretGroup(ctx, g.ID, api.SecretGroupPatch{Description: &d}); err != nil {
+				errs <- fmt.Errorf("group patch %d: %w", i, err)
+			}
+		})
+		wg.Go(func() {
+			p := api.ConfigurationPatch{TaskTimeout: fmt.Sprintf("%dm", 10+i)}
+			if _, err := sm.UpdateConfiguration(ctx, "ext", "custom_credentials_configuration", p); err != nil {
+				errs <- fmt.Errorf("configuration patch %d: %w", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

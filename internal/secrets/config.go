@@ -294,9 +294,38 @@ func (s *Service) UpdateConfiguration(ctx context.Context, cred authz.Credential
 	if err := validateConfig(row.ConfigType, patch); err != nil {
 		return nil, err
 	}
+	// The patch names no revision: when another change of the
+	// configuration commits first, it applies again to it as it is then.
+	for attempt := 1; ; attempt++ {
+		err := s.patchConfig(ctx, cred, c, row, patch)
+		if err == nil {
+			return s.configView(ctx, row, true)
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, err // patchConfig's own errors are already the API's
+		}
+		if attempt == maxConflictAttempts {
+			return nil, storeErr(err, fmt.Sprintf("configuration %q", name))
+		}
+		rows, err := s.st.SecretConfigurationsNamed(ctx, c.in.GUID, name)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(rows, func(r *store.SecretConfiguration) bool { return r.ConfigType == row.ConfigType })
+		if i < 0 {
+			return nil, api.Errorf(api.ErrNotFound, "configuration %q not found", name)
+		}
+		row = rows[i]
+	}
+}
+
+// patchConfig merges patch (checked by validateConfig) into row's fields
+// and writes them. Errors: api.ErrInvalid, the store's (ErrConflict when
+// row changed since it was read).
+func (s *Service) patchConfig(ctx context.Context, cred authz.Credential, c *call, row *store.SecretConfiguration, patch map[string]any) error {
 	fields, err := s.configFields(ctx, row, true)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for k, v := range patch {
 		if v == nil {
@@ -307,16 +336,18 @@ func (s *Service) UpdateConfiguration(ctx context.Context, cred authz.Credential
 	}
 	if _, ok := patch["coffer_provider"]; ok {
 		if err := s.checkCustomCredentialsConfig(ctx, cred, c, row.ConfigType, fields); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := s.sealConfig(ctx, row, fields); err != nil {
-		return nil, err
+		return err
 	}
-	if err := s.st.UpdateSecretConfiguration(ctx, row); err != nil {
-		return nil, storeErr(err, fmt.Sprintf("configuration %q", name))
+	if err := s.st.UpdateSecretConfiguration(ctx, row); err != nil && !errors.Is(err, store.ErrConflict) {
+		return storeErr(err, fmt.Sprintf("configuration %q", row.Name))
+	} else if err != nil {
+		return err
 	}
-	return s.configView(ctx, row, true)
+	return nil
 }
 
 // DeleteConfiguration deletes configuration name

@@ -130,27 +130,38 @@ func (s *Service) SecretGroup(ctx context.Context, cred authz.Credential, instan
 // api.ErrInvalid (also for the default group, which cannot change),
 // api.ErrAlreadyExists, api.ErrConflict.
 func (s *Service) UpdateSecretGroup(ctx context.Context, cred authz.Credential, instance, id string, p api.SecretGroupPatch) (*api.SecretGroup, error) {
-	_, g, err := s.groupFor(ctx, cred, instance, id, actGroupUpdate)
+	c, g, err := s.groupFor(ctx, cred, instance, id, actGroupUpdate)
 	if err != nil {
 		return nil, err
 	}
 	if g == nil {
 		return nil, api.Errorf(api.ErrInvalid, "the default secret group cannot be changed")
 	}
-	if p.Name != nil {
-		g.Name = *p.Name
-	}
-	if p.Description != nil {
-		g.Description = *p.Description
-	}
-	if err := validateGroup(g.Name, &g.Description); err != nil {
-		return nil, err
-	}
-	if g.Name == DefaultGroup {
-		return nil, api.Errorf(api.ErrAlreadyExists, "secret group %q already exists", g.Name)
-	}
-	if err := s.st.UpdateSecretGroup(ctx, g); err != nil {
-		return nil, storeErr(err, "secret group named "+g.Name)
+	// The patch names no revision: when another change of the group
+	// commits first, it applies again to the group as it is then.
+	for attempt := 1; ; attempt++ {
+		if p.Name != nil {
+			g.Name = *p.Name
+		}
+		if p.Description != nil {
+			g.Description = *p.Description
+		}
+		if err := validateGroup(g.Name, &g.Description); err != nil {
+			return nil, err
+		}
+		if g.Name == DefaultGroup {
+			return nil, api.Errorf(api.ErrAlreadyExists, "secret group %q already exists", g.Name)
+		}
+		err := s.st.UpdateSecretGroup(ctx, g)
+		if err == nil {
+			break
+		}
+		if attempt == maxConflictAttempts || !errors.Is(err, store.ErrConflict) {
+			return nil, storeErr(err, "secret group named "+g.Name)
+		}
+		if g, err = s.st.SecretGroup(ctx, c.in.GUID, id); err != nil {
+			return nil, storeErr(err, "secret group "+id)
+		}
 	}
 	v := groupView(g)
 	return &v, nil
