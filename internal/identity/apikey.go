@@ -290,13 +290,16 @@ func (s *Service) UpdateAPIKey(ctx context.Context, cred authz.Credential, id, i
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkKeyChange(ctx, k, ifMatch); err != nil {
-		return nil, err
-	}
-	if err := s.applyKeyUpdate(k, req); err != nil {
-		return nil, err
-	}
-	if err := s.st.UpdateAPIKey(ctx, k); err != nil {
+	err = updateAnyVersion(ifMatch, func() error {
+		if err := s.checkKeyChange(ctx, k, ifMatch); err != nil {
+			return err
+		}
+		if err := s.applyKeyUpdate(k, req); err != nil {
+			return err
+		}
+		return s.st.UpdateAPIKey(ctx, k)
+	}, func() (err error) { k, err = s.st.APIKey(ctx, id); return err })
+	if err != nil {
 		return nil, err
 	}
 	s.invalidateSubject(k.IAMID)

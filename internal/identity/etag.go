@@ -4,10 +4,12 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/store"
 )
 
 // IBM message code for a property that is missing or empty, used for a
@@ -50,4 +52,31 @@ func checkIfMatch(ifMatch, current string) error {
 // errLocked is the answer to a change of a locked entity.
 func errLocked(what, id string) error {
 	return api.Errorf(api.ErrConflict, "%s %s is locked: unlock it before changing or deleting it", what, id)
+}
+
+// maxAnyAttempts bounds how often an update with If-Match "*" is applied
+// again because another change of the object committed first.
+const maxAnyAttempts = 10
+
+// anyVersion reports whether an If-Match header accepts any version ("*").
+func anyVersion(ifMatch string) bool {
+	return strings.Trim(strings.TrimPrefix(strings.TrimSpace(ifMatch), "W/"), `"`) == "*"
+}
+
+// updateAnyVersion runs update (which checks, applies and writes a change
+// of an object it read) and, when the caller's If-Match accepts any version
+// and another change committed between the read and the write, runs reread
+// and update again: "*" asks for the change whatever the version, so it
+// must not be refused for a concurrent one. With an entity tag, the
+// conflict is the answer.
+func updateAnyVersion(ifMatch string, update, reread func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := update()
+		if err == nil || !errors.Is(err, store.ErrConflict) || !anyVersion(ifMatch) || attempt == maxAnyAttempts {
+			return err
+		}
+		if err := reread(); err != nil {
+			return err
+		}
+	}
 }

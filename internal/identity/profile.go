@@ -131,25 +131,29 @@ func (s *Service) UpdateProfile(ctx context.Context, cred authz.Credential, id, 
 	if err != nil {
 		return nil, err
 	}
-	if err := checkIfMatch(ifMatch, profileView(prof).EntityTag); err != nil {
-		return nil, err
-	}
-	if req.Name != nil {
-		if strings.TrimSpace(*req.Name) == "" {
-			return nil, api.Errorf(api.ErrInvalid, "name cannot be empty")
+	err = updateAnyVersion(ifMatch, func() error {
+		if err := checkIfMatch(ifMatch, profileView(prof).EntityTag); err != nil {
+			return err
 		}
-		prof.Name = *req.Name
-	}
-	if req.Description != nil {
-		prof.Description = *req.Description
-	}
-	if req.Email != nil {
-		prof.Email = *req.Email
-	}
-	if err := s.st.UpdateProfile(ctx, prof); err != nil {
+		if req.Name != nil {
+			if strings.TrimSpace(*req.Name) == "" {
+				return api.Errorf(api.ErrInvalid, "name cannot be empty")
+			}
+			prof.Name = *req.Name
+		}
+		if req.Description != nil {
+			prof.Description = *req.Description
+		}
+		if req.Email != nil {
+			prof.Email = *req.Email
+		}
+		err := s.st.UpdateProfile(ctx, prof)
 		if errors.Is(err, store.ErrAlreadyExists) {
-			return nil, errProfileNameTaken(prof.Name)
+			return errProfileNameTaken(prof.Name)
 		}
+		return err
+	}, func() (err error) { prof, err = s.st.Profile(ctx, id); return err })
+	if err != nil {
 		return nil, err
 	}
 	out := profileView(prof)

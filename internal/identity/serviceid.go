@@ -150,28 +150,31 @@ func (s *Service) UpdateServiceID(ctx context.Context, cred authz.Credential, id
 	if err != nil {
 		return nil, err
 	}
-	if v.Locked {
-		return nil, errLocked("Service ID", id)
-	}
-	if err := checkIfMatch(ifMatch, serviceIDView(v).EntityTag); err != nil {
-		return nil, err
-	}
-	if req.Name != nil {
-		if strings.TrimSpace(*req.Name) == "" {
-			return nil, api.Errorf(api.ErrInvalid, "name cannot be empty")
+	err = updateAnyVersion(ifMatch, func() error {
+		if v.Locked {
+			return errLocked("Service ID", id)
 		}
-		v.Name = *req.Name
-	}
-	if req.Description != nil {
-		v.Description = *req.Description
-	}
-	if req.UniqueInstanceCRNs != nil {
-		if err := checkCRNs(*req.UniqueInstanceCRNs); err != nil {
-			return nil, err
+		if err := checkIfMatch(ifMatch, serviceIDView(v).EntityTag); err != nil {
+			return err
 		}
-		v.UniqueInstanceCRNs = *req.UniqueInstanceCRNs
-	}
-	if err := s.st.UpdateServiceID(ctx, v); err != nil {
+		if req.Name != nil {
+			if strings.TrimSpace(*req.Name) == "" {
+				return api.Errorf(api.ErrInvalid, "name cannot be empty")
+			}
+			v.Name = *req.Name
+		}
+		if req.Description != nil {
+			v.Description = *req.Description
+		}
+		if req.UniqueInstanceCRNs != nil {
+			if err := checkCRNs(*req.UniqueInstanceCRNs); err != nil {
+				return err
+			}
+			v.UniqueInstanceCRNs = *req.UniqueInstanceCRNs
+		}
+		return s.st.UpdateServiceID(ctx, v)
+	}, func() (err error) { v, err = s.st.ServiceID(ctx, id); return err })
+	if err != nil {
 		return nil, err
 	}
 	out := serviceIDView(v)
