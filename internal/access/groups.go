@@ -174,21 +174,27 @@ func (s *Service) UpdateAccessGroup(ctx context.Context, cred authz.Credential, 
 	if err != nil {
 		return nil, err
 	}
-	if err := checkIfMatch(ifMatch, strconv.FormatInt(g.Revision, 10)); err != nil {
+	err = updateAnyVersion(ifMatch, func() error {
+		if err := checkIfMatch(ifMatch, strconv.FormatInt(g.Revision, 10)); err != nil {
+			return err
+		}
+		if req.Name != nil {
+			g.Name = strings.TrimSpace(*req.Name)
+		}
+		if req.Description != nil {
+			g.Description = *req.Description
+		}
+		if err := checkGroupFields(g.Name, g.Description); err != nil {
+			return err
+		}
+		g.LastModifiedByID = p.IAMID
+		if err := s.st.UpdateAccessGroup(ctx, g); err != nil {
+			return nameTaken(err, g.Name)
+		}
+		return nil
+	}, func() (err error) { g, err = s.st.AccessGroup(ctx, id); return err })
+	if err != nil {
 		return nil, err
-	}
-	if req.Name != nil {
-		g.Name = strings.TrimSpace(*req.Name)
-	}
-	if req.Description != nil {
-		g.Description = *req.Description
-	}
-	if err := checkGroupFields(g.Name, g.Description); err != nil {
-		return nil, err
-	}
-	g.LastModifiedByID = p.IAMID
-	if err := s.st.UpdateAccessGroup(ctx, g); err != nil {
-		return nil, nameTaken(err, g.Name)
 	}
 	return s.groupView(g), nil
 }

@@ -227,26 +227,67 @@ func (s *Service) replace(ctx context.Context, pr *authz.Principal, id, ifMatch 
 	if err != nil {
 		return nil, err
 	}
-	if _, tag := render(r); checkIfMatch(ifMatch, tag) != nil {
-		return nil, checkIfMatch(ifMatch, tag)
-	}
-	if p.Type != r.p.Type {
-		return nil, invalidBody("a policy's type cannot change (it is %s)", r.p.Type)
-	}
-	if acct := accountOf(p); acct != r.row.AccountID {
-		return nil, invalidBody("a policy cannot move to another account (its accountId is %s)", r.row.AccountID)
-	}
-	if err := s.checkSubject(ctx, r.row.AccountID, p); err != nil {
-		return nil, err
-	}
-	p.State, p.ID = r.p.State, id
-	fill(r.row, p)
-	r.row.LastModifiedByID = pr.IAMID
-	if err := s.update(ctx, r.row, render); err != nil {
+	err = updateAnyVersion(ifMatch, func() error {
+		if _, tag := render(r); checkIfMatch(ifMatch, tag) != nil {
+			return checkIfMatch(ifMatch, tag)
+		}
+		if p.Type != r.p.Type {
+			return invalidBody("a policy's type cannot change (it is %s)", r.p.Type)
+		}
+		if acct := accountOf(p); acct != r.row.AccountID {
+			return invalidBody("a policy cannot move to another account (its accountId is %s)", r.row.AccountID)
+		}
+		if err := s.checkSubject(ctx, r.row.AccountID, p); err != nil {
+			return err
+		}
+		p.State, p.ID = r.p.State, id
+		fill(r.row, p)
+		r.row.LastModifiedByID = pr.IAMID
+		return s.update(ctx, r.row, render)
+	}, func() (err error) { r, err = s.reload(ctx, id); return err })
+	if err != nil {
 		return nil, err
 	}
 	r.p = p
 	return r, nil
+}
+
+// reload reads policy id again, for an update retried after a concurrent
+// one (the caller was authorized on the first read).
+func (s *Service) reload(ctx context.Context, id string) (*record, error) {
+	row, err := s.st.Policy(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return decode(row)
+}
+
+// raceError is the conflict of an update that another update of the same
+// object beat to the commit: the API's conflict, and store.ErrConflict so
+// that an update with If-Match "*" knows to try again.
+type raceError struct{ err *api.Error }
+
+func (e raceError) Error() string   { return e.err.Error() }
+func (e raceError) Unwrap() []error { return []error{e.err, store.ErrConflict} }
+
+// maxAnyAttempts bounds how often an update with If-Match "*" is applied
+// again because another change of the object committed first.
+const maxAnyAttempts = 10
+
+// updateAnyVersion runs update (which checks, applies and writes a change
+// of an object it read) and, when the caller's If-Match accepts any version
+// and another change committed between the read and the write, runs reread
+// and update again. With an entity tag, the conflict is the answer.
+func updateAnyVersion(ifMatch string, update, reread func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := update()
+		if err == nil || !errors.Is(err, store.ErrConflict) || !api.IfMatchAny(ifMatch) || attempt == maxAnyAttempts {
+			return err
+		}
+		if err := reread(); err != nil {
+			return err
+		}
+	}
 }
 
 // update writes row and tells the gate.
@@ -256,7 +297,7 @@ func (s *Service) update(ctx context.Context, row *store.Policy, render renderer
 	case errors.Is(err, store.ErrAlreadyExists):
 		return s.conflict(ctx, row.AccountID, row.MatchKey, render)
 	case errors.Is(err, store.ErrConflict):
-		return api.Errorf(api.ErrConflict, "policy %s was changed at the same time: read it again and retry", row.ID)
+		return raceError{api.Errorf(api.ErrConflict, "policy %s was changed at the same time: read it again and retry", row.ID)}
 	case err != nil:
 		return err
 	}
@@ -313,17 +354,20 @@ func (s *Service) UpdatePolicyState(ctx context.Context, cred authz.Credential, 
 	if err != nil {
 		return nil, err
 	}
-	if err := checkIfMatch(ifMatch, s.toV1(r).ETag); err != nil {
-		return nil, err
-	}
 	switch policy.State(req.State) {
 	case policy.StateActive, policy.StateDeleted:
 	default:
 		return nil, invalidBody("state must be %q or %q, not %.50q", policy.StateActive, policy.StateDeleted, req.State)
 	}
-	r.p.State = policy.State(req.State)
-	r.row.State, r.row.LastModifiedByID = req.State, pr.IAMID
-	if err := s.update(ctx, r.row, s.renderV1); err != nil {
+	err = updateAnyVersion(ifMatch, func() error {
+		if err := checkIfMatch(ifMatch, s.toV1(r).ETag); err != nil {
+			return err
+		}
+		r.p.State = policy.State(req.State)
+		r.row.State, r.row.LastModifiedByID = req.State, pr.IAMID
+		return s.update(ctx, r.row, s.renderV1)
+	}, func() (err error) { r, err = s.reload(ctx, id); return err })
+	if err != nil {
 		return nil, err
 	}
 	out := s.toV1(r)

@@ -58,11 +58,6 @@ func errLocked(what, id string) error {
 // again because another change of the object committed first.
 const maxAnyAttempts = 10
 
-// anyVersion reports whether an If-Match header accepts any version ("*").
-func anyVersion(ifMatch string) bool {
-	return strings.Trim(strings.TrimPrefix(strings.TrimSpace(ifMatch), "W/"), `"`) == "*"
-}
-
 // updateAnyVersion runs update (which checks, applies and writes a change
 // of an object it read) and, when the caller's If-Match accepts any version
 // and another change committed between the read and the write, runs reread
@@ -72,7 +67,7 @@ func anyVersion(ifMatch string) bool {
 func updateAnyVersion(ifMatch string, update, reread func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := update()
-		if err == nil || !errors.Is(err, store.ErrConflict) || !anyVersion(ifMatch) || attempt == maxAnyAttempts {
+		if err == nil || !errors.Is(err, store.ErrConflict) || !api.IfMatchAny(ifMatch) || attempt == maxAnyAttempts {
 			return err
 		}
 		if err := reread(); err != nil {
