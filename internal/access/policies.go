@@ -270,24 +270,16 @@ type raceError struct{ err *api.Error }
 func (e raceError) Error() string   { return e.err.Error() }
 func (e raceError) Unwrap() []error { return []error{e.err, store.ErrConflict} }
 
-// maxAnyAttempts bounds how often an update with If-Match "*" is applied
-// again because another change of the object committed first.
-const maxAnyAttempts = 10
-
-// updateAnyVersion runs update (which checks, applies and writes a change
-// of an object it read) and, when the caller's If-Match accepts any version
-// and another change committed between the read and the write, runs reread
-// and update again. With an entity tag, the conflict is the answer.
+// updateAnyVersion runs update and, when the caller's If-Match accepts any
+// version, runs it again on a fresh read (reread) while another change
+// commits first (store.RetryConflict). With an ETag, the conflict is the
+// answer.
 func updateAnyVersion(ifMatch string, update, reread func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := update()
-		if err == nil || !errors.Is(err, store.ErrConflict) || !api.IfMatchAny(ifMatch) || attempt == maxAnyAttempts {
-			return err
-		}
-		if err := reread(); err != nil {
-			return err
-		}
+	attempts := 1
+	if api.IfMatchAny(ifMatch) {
+		attempts = store.ConflictAttempts
 	}
+	return store.RetryConflict(attempts, update, reread)
 }
 
 // update writes row and tells the gate.

@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -54,24 +53,16 @@ func errLocked(what, id string) error {
 	return api.Errorf(api.ErrConflict, "%s %s is locked: unlock it before changing or deleting it", what, id)
 }
 
-// maxAnyAttempts bounds how often an update with If-Match "*" is applied
-// again because another change of the object committed first.
-const maxAnyAttempts = 10
-
 // updateAnyVersion runs update (which checks, applies and writes a change
 // of an object it read) and, when the caller's If-Match accepts any version
 // and another change committed between the read and the write, runs reread
-// and update again: "*" asks for the change whatever the version, so it
-// must not be refused for a concurrent one. With an entity tag, the
-// conflict is the answer.
+// and update again (store.RetryConflict): "*" asks for the change whatever
+// the version, so it must not be refused for a concurrent one. With an
+// entity tag, the conflict is the answer.
 func updateAnyVersion(ifMatch string, update, reread func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := update()
-		if err == nil || !errors.Is(err, store.ErrConflict) || !api.IfMatchAny(ifMatch) || attempt == maxAnyAttempts {
-			return err
-		}
-		if err := reread(); err != nil {
-			return err
-		}
+	attempts := 1
+	if api.IfMatchAny(ifMatch) {
+		attempts = store.ConflictAttempts
 	}
+	return store.RetryConflict(attempts, update, reread)
 }

@@ -296,27 +296,25 @@ func (s *Service) UpdateConfiguration(ctx context.Context, cred authz.Credential
 	}
 	// The patch names no revision: when another change of the
 	// configuration commits first, it applies again to it as it is then.
-	for attempt := 1; ; attempt++ {
-		err := s.patchConfig(ctx, cred, c, row, patch)
-		if err == nil {
-			return s.configView(ctx, row, true)
-		}
-		if !errors.Is(err, store.ErrConflict) {
-			return nil, err // patchConfig's own errors are already the API's
-		}
-		if attempt == maxConflictAttempts {
-			return nil, storeErr(err, fmt.Sprintf("configuration %q", name))
-		}
-		rows, err := s.st.SecretConfigurationsNamed(ctx, c.in.GUID, name)
-		if err != nil {
-			return nil, err
-		}
-		i := slices.IndexFunc(rows, func(r *store.SecretConfiguration) bool { return r.ConfigType == row.ConfigType })
-		if i < 0 {
-			return nil, api.Errorf(api.ErrNotFound, "configuration %q not found", name)
-		}
-		row = rows[i]
+	err = store.RetryConflict(store.ConflictAttempts, func() error { return s.patchConfig(ctx, cred, c, row, patch) },
+		func() error {
+			rows, err := s.st.SecretConfigurationsNamed(ctx, c.in.GUID, name)
+			if err != nil {
+				return err
+			}
+			i := slices.IndexFunc(rows, func(r *store.SecretConfiguration) bool { return r.ConfigType == row.ConfigType })
+			if i < 0 {
+				return api.Errorf(api.ErrNotFound, "configuration %q not found", name)
+			}
+			row = rows[i]
+			return nil
+		})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, storeErr(err, fmt.Sprintf("configuration %q", name))
+	} else if err != nil {
+		return nil, err // patchConfig's own errors are already the API's
 	}
+	return s.configView(ctx, row, true)
 }
 
 // patchConfig merges patch (checked by validateConfig) into row's fields

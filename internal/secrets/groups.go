@@ -139,7 +139,7 @@ func (s *Service) UpdateSecretGroup(ctx context.Context, cred authz.Credential, 
 	}
 	// The patch names no revision: when another change of the group
 	// commits first, it applies again to the group as it is then.
-	for attempt := 1; ; attempt++ {
+	err = store.RetryConflict(store.ConflictAttempts, func() error {
 		if p.Name != nil {
 			g.Name = *p.Name
 		}
@@ -147,21 +147,24 @@ func (s *Service) UpdateSecretGroup(ctx context.Context, cred authz.Credential, 
 			g.Description = *p.Description
 		}
 		if err := validateGroup(g.Name, &g.Description); err != nil {
-			return nil, err
+			return err
 		}
 		if g.Name == DefaultGroup {
-			return nil, api.Errorf(api.ErrAlreadyExists, "secret group %q already exists", g.Name)
+			return api.Errorf(api.ErrAlreadyExists, "secret group %q already exists", g.Name)
 		}
-		err := s.st.UpdateSecretGroup(ctx, g)
-		if err == nil {
-			break
+		return s.st.UpdateSecretGroup(ctx, g)
+	}, func() error {
+		fresh, err := s.st.SecretGroup(ctx, c.in.GUID, id)
+		if err != nil {
+			return storeErr(err, "secret group "+id)
 		}
-		if attempt == maxConflictAttempts || !errors.Is(err, store.ErrConflict) {
-			return nil, storeErr(err, "secret group named "+g.Name)
-		}
-		if g, err = s.st.SecretGroup(ctx, c.in.GUID, id); err != nil {
-			return nil, storeErr(err, "secret group "+id)
-		}
+		g = fresh
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrAlreadyExists) {
+		return nil, storeErr(err, "secret group named "+g.Name)
+	} else if err != nil {
+		return nil, err
 	}
 	v := groupView(g)
 	return &v, nil

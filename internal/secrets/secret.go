@@ -318,20 +318,13 @@ func (s *Service) UpdateSecretMetadata(ctx context.Context, cred authz.Credentia
 	// The patch applies to the secret as its transaction reads it (the
 	// caller named no revision); on PostgreSQL, where another node may
 	// commit in between, it is tried again.
-	for attempt := 1; ; attempt++ {
-		err := s.patchMetadata(ctx, c, x, &p, nulls)
-		if err == nil {
-			return s.metadataOf(c, x)
-		}
-		if attempt == maxConflictAttempts || !errors.Is(err, store.ErrConflict) {
-			return nil, storeErr(err, fmt.Sprintf("secret %s (a %s secret named %q in its group)", x.ID, x.Type, x.Name))
-		}
+	err = store.RetryConflict(store.ConflictAttempts, func() error { return s.patchMetadata(ctx, c, x, &p, nulls) },
+		func() error { return nil })
+	if err != nil {
+		return nil, storeErr(err, fmt.Sprintf("secret %s (a %s secret named %q in its group)", x.ID, x.Type, x.Name))
 	}
+	return s.metadataOf(c, x)
 }
-
-// maxConflictAttempts bounds how often a change of a secret is applied
-// again on a fresh read because a concurrent write committed first.
-const maxConflictAttempts = 10
 
 // patchMetadata applies p to the metadata of x as the transaction reads
 // it and commits it; x is then the secret as written. Errors:

@@ -145,7 +145,7 @@ func (s *Service) restore(ctx context.Context, c *call, x *store.Secret, ver *se
 // is m. A manual rotation applies to the secret as its transaction reads it
 // (the caller named no revision, so the new version goes on top of whatever
 // is current; on PostgreSQL, where another node may commit in between, it
-// is tried again, up to maxConflictAttempts times). An automatic rotation
+// is tried again: store.RetryConflict). An automatic rotation
 // applies to x as the scheduler read it, and fails with a conflict when the
 // secret changed since: that tells the scheduler someone else rotated (or
 // changed) it, which is how each due rotation happens once.
@@ -160,14 +160,14 @@ func (s *Service) storeVersion(ctx context.Context, c *call, x *store.Secret, m 
 	if v.Payload, err = s.seal(ctx, c.in.GUID, x.ID, v.ID, ver.Payload); err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		err = s.commitVersion(ctx, c, x, m, p, ver, q, v, !auto)
-		if err == nil {
-			break
-		}
-		if auto || attempt == maxConflictAttempts || !errors.Is(err, store.ErrConflict) {
-			return nil, storeErr(err, "secret "+v.SecretID)
-		}
+	attempts := store.ConflictAttempts
+	if auto {
+		attempts = 1
+	}
+	err = store.RetryConflict(attempts, func() error { return s.commitVersion(ctx, c, x, m, p, ver, q, v, !auto) },
+		func() error { return nil }) // a manual rotation reads the secret in its transaction
+	if err != nil {
+		return nil, storeErr(err, "secret "+v.SecretID)
 	}
 	out, err := versionMetaOf(x, v)
 	if err != nil {

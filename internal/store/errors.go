@@ -119,3 +119,25 @@ func isConnError(err error) bool {
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) || errors.As(err, &ce)
 }
+
+// RetryConflict runs update, which reads an object, changes it and writes
+// it under the revision rule, and, while it fails with ErrConflict (another
+// write committed between its read and its write), runs reread and update
+// again, at most attempts times in all. It returns update's last error.
+// Use it for changes that name no revision (a PATCH without If-Match, or
+// If-Match "*"): those must apply to whatever version is current.
+func RetryConflict(attempts int, update, reread func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := update()
+		if err == nil || !errors.Is(err, ErrConflict) || attempt >= attempts {
+			return err
+		}
+		if err := reread(); err != nil {
+			return err
+		}
+	}
+}
+
+// ConflictAttempts is how many times RetryConflict should try a change
+// that names no revision.
+const ConflictAttempts = 10
