@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -122,16 +124,19 @@ func isConnError(err error) bool {
 
 // RetryConflict runs update, which reads an object, changes it and writes
 // it under the revision rule, and, while it fails with ErrConflict (another
-// write committed between its read and its write), runs reread and update
-// again, at most attempts times in all. It returns update's last error.
-// Use it for changes that name no revision (a PATCH without If-Match, or
-// If-Match "*"): those must apply to whatever version is current.
+// write committed between its read and its write), waits a moment (a few
+// milliseconds at most, random, so that contenders spread out), runs
+// reread and update again, at most attempts times in all. It returns
+// update's last error. Use it for changes that name no revision (a PATCH
+// without If-Match, or If-Match "*"): those must apply to whatever version
+// is current.
 func RetryConflict(attempts int, update, reread func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := update()
 		if err == nil || !errors.Is(err, ErrConflict) || attempt >= attempts {
 			return err
 		}
+		time.Sleep(rand.N(time.Duration(min(attempt, 10)) * time.Millisecond))
 		if err := reread(); err != nil {
 			return err
 		}
@@ -139,5 +144,6 @@ func RetryConflict(attempts int, update, reread func() error) error {
 }
 
 // ConflictAttempts is how many times RetryConflict should try a change
-// that names no revision.
-const ConflictAttempts = 10
+// that names no revision: enough for dozens of concurrent writers of one
+// object.
+const ConflictAttempts = 50
