@@ -174,7 +174,7 @@ func (s *Service) UpdateAccessGroup(ctx context.Context, cred authz.Credential, 
 	if err != nil {
 		return nil, err
 	}
-	err = updateAnyVersion(ifMatch, func() error {
+	err = store.RetryAnyVersion(ifMatch, func() error {
 		if err := checkIfMatch(ifMatch, strconv.FormatInt(g.Revision, 10)); err != nil {
 			return err
 		}

@@ -227,7 +227,7 @@ func (s *Service) replace(ctx context.Context, pr *authz.Principal, id, ifMatch 
 	if err != nil {
 		return nil, err
 	}
-	err = updateAnyVersion(ifMatch, func() error {
+	err = store.RetryAnyVersion(ifMatch, func() error {
 		if _, tag := render(r); checkIfMatch(ifMatch, tag) != nil {
 			return checkIfMatch(ifMatch, tag)
 		}
@@ -269,18 +269,6 @@ type raceError struct{ err *api.Error }
 
 func (e raceError) Error() string   { return e.err.Error() }
 func (e raceError) Unwrap() []error { return []error{e.err, store.ErrConflict} }
-
-// updateAnyVersion runs update and, when the caller's If-Match accepts any
-// version, runs it again on a fresh read (reread) while another change
-// commits first (store.RetryConflict). With an ETag, the conflict is the
-// answer.
-func updateAnyVersion(ifMatch string, update, reread func() error) error {
-	attempts := 1
-	if api.IfMatchAny(ifMatch) {
-		attempts = store.ConflictAttempts
-	}
-	return store.RetryConflict(attempts, update, reread)
-}
 
 // update writes row and tells the gate.
 func (s *Service) update(ctx context.Context, row *store.Policy, render renderer) error {
@@ -351,7 +339,7 @@ func (s *Service) UpdatePolicyState(ctx context.Context, cred authz.Credential, 
 	default:
 		return nil, invalidBody("state must be %q or %q, not %.50q", policy.StateActive, policy.StateDeleted, req.State)
 	}
-	err = updateAnyVersion(ifMatch, func() error {
+	err = store.RetryAnyVersion(ifMatch, func() error {
 		if err := checkIfMatch(ifMatch, s.toV1(r).ETag); err != nil {
 			return err
 		}

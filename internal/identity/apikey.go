@@ -290,7 +290,7 @@ func (s *Service) UpdateAPIKey(ctx context.Context, cred authz.Credential, id, i
 	if err != nil {
 		return nil, err
 	}
-	err = updateAnyVersion(ifMatch, func() error {
+	err = store.RetryAnyVersion(ifMatch, func() error {
 		if err := s.checkKeyChange(ctx, k, ifMatch); err != nil {
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer/api"
-	"github.com/cofferhq/coffer/internal/store"
 )
 
 // IBM message code for a property that is missing or empty, used for a
@@ -51,18 +50,4 @@ func checkIfMatch(ifMatch, current string) error {
 // errLocked is the answer to a change of a locked entity.
 func errLocked(what, id string) error {
 	return api.Errorf(api.ErrConflict, "%s %s is locked: unlock it before changing or deleting it", what, id)
-}
-
-// updateAnyVersion runs update (which checks, applies and writes a change
-// of an object it read) and, when the caller's If-Match accepts any version
-// and another change committed between the read and the write, runs reread
-// and update again (store.RetryConflict): "*" asks for the change whatever
-// the version, so it must not be refused for a concurrent one. With an
-// entity tag, the conflict is the answer.
-func updateAnyVersion(ifMatch string, update, reread func() error) error {
-	attempts := 1
-	if api.IfMatchAny(ifMatch) {
-		attempts = store.ConflictAttempts
-	}
-	return store.RetryConflict(attempts, update, reread)
 }

@@ -131,7 +131,7 @@ func (s *Service) UpdateProfile(ctx context.Context, cred authz.Credential, id, 
 	if err != nil {
 		return nil, err
 	}
-	err = updateAnyVersion(ifMatch, func() error {
+	err = store.RetryAnyVersion(ifMatch, func() error {
 		if err := checkIfMatch(ifMatch, profileView(prof).EntityTag); err != nil {
 			return err
 		}

@@ -150,7 +150,7 @@ func (s *Service) UpdateServiceID(ctx context.Context, cred authz.Credential, id
 	if err != nil {
 		return nil, err
 	}
-	err = updateAnyVersion(ifMatch, func() error {
+	err = store.RetryAnyVersion(ifMatch, func() error {
 		if v.Locked {
 			return errLocked("Service ID", id)
 		}

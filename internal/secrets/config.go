@@ -245,18 +245,28 @@ func (s *Service) configFor(ctx context.Context, cred authz.Credential, instance
 	if configType != "" && !slices.Contains(api.ConfigTypes, configType) {
 		return nil, nil, api.Errorf(api.ErrInvalid, "X-Sm-Accept-Configuration-Type: %q is not a configuration type", configType)
 	}
-	rows, err := s.st.SecretConfigurationsNamed(ctx, c.in.GUID, name)
+	row, err := s.configNamed(ctx, c.in.GUID, name, configType)
 	if err != nil {
 		return nil, nil, err
+	}
+	return c, row, nil
+}
+
+// configNamed reads configuration name of the instance (of configType when
+// given). Errors: api.ErrNotFound, ErrAmbiguous.
+func (s *Service) configNamed(ctx context.Context, guid, name, configType string) (*store.SecretConfiguration, error) {
+	rows, err := s.st.SecretConfigurationsNamed(ctx, guid, name)
+	if err != nil {
+		return nil, err
 	}
 	rows = slices.DeleteFunc(rows, func(r *store.SecretConfiguration) bool { return configType != "" && r.ConfigType != configType })
 	switch len(rows) {
 	case 0:
-		return nil, nil, api.Errorf(api.ErrNotFound, "configuration %q not found", name)
+		return nil, api.Errorf(api.ErrNotFound, "configuration %q not found", name)
 	case 1:
-		return c, rows[0], nil
+		return rows[0], nil
 	}
-	return nil, nil, ambiguousError{api.Errorf(api.ErrConflict,
+	return nil, ambiguousError{api.Errorf(api.ErrConflict,
 		"configuration name %q is used by more than one configuration type: send X-Sm-Accept-Configuration-Type", name)}
 }
 
@@ -297,22 +307,9 @@ func (s *Service) UpdateConfiguration(ctx context.Context, cred authz.Credential
 	// The patch names no revision: when another change of the
 	// configuration commits first, it applies again to it as it is then.
 	err = store.RetryConflict(store.ConflictAttempts, func() error { return s.patchConfig(ctx, cred, c, row, patch) },
-		func() error {
-			rows, err := s.st.SecretConfigurationsNamed(ctx, c.in.GUID, name)
-			if err != nil {
-				return err
-			}
-			i := slices.IndexFunc(rows, func(r *store.SecretConfiguration) bool { return r.ConfigType == row.ConfigType })
-			if i < 0 {
-				return api.Errorf(api.ErrNotFound, "configuration %q not found", name)
-			}
-			row = rows[i]
-			return nil
-		})
-	if errors.Is(err, store.ErrConflict) {
+		func() (err error) { row, err = s.configNamed(ctx, c.in.GUID, name, row.ConfigType); return err })
+	if err != nil {
 		return nil, storeErr(err, fmt.Sprintf("configuration %q", name))
-	} else if err != nil {
-		return nil, err // patchConfig's own errors are already the API's
 	}
 	return s.configView(ctx, row, true)
 }
@@ -340,12 +337,7 @@ func (s *Service) patchConfig(ctx context.Context, cred authz.Credential, c *cal
 	if err := s.sealConfig(ctx, row, fields); err != nil {
 		return err
 	}
-	if err := s.st.UpdateSecretConfiguration(ctx, row); err != nil && !errors.Is(err, store.ErrConflict) {
-		return storeErr(err, fmt.Sprintf("configuration %q", row.Name))
-	} else if err != nil {
-		return err
-	}
-	return nil
+	return s.st.UpdateSecretConfiguration(ctx, row)
 }
 
 // DeleteConfiguration deletes configuration name

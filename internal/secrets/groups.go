@@ -153,18 +153,9 @@ func (s *Service) UpdateSecretGroup(ctx context.Context, cred authz.Credential, 
 			return api.Errorf(api.ErrAlreadyExists, "secret group %q already exists", g.Name)
 		}
 		return s.st.UpdateSecretGroup(ctx, g)
-	}, func() error {
-		fresh, err := s.st.SecretGroup(ctx, c.in.GUID, id)
-		if err != nil {
-			return storeErr(err, "secret group "+id)
-		}
-		g = fresh
-		return nil
-	})
-	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrAlreadyExists) {
-		return nil, storeErr(err, "secret group named "+g.Name)
-	} else if err != nil {
-		return nil, err
+	}, func() (err error) { g, err = s.st.SecretGroup(ctx, c.in.GUID, id); return err })
+	if err != nil {
+		return nil, storeErr(err, "secret group "+id)
 	}
 	v := groupView(g)
 	return &v, nil

@@ -143,6 +143,18 @@ func RetryConflict(attempts int, update, reread func() error) error {
 	}
 }
 
+// RetryAnyVersion is RetryConflict for an update sent with the If-Match
+// header ifMatch: "*" asks for the change whatever the version, so it is
+// retried like a change that names no revision; with an entity tag, the
+// conflict is the answer (one attempt).
+func RetryAnyVersion(ifMatch string, update, reread func() error) error {
+	attempts := 1
+	if api.IfMatchAny(ifMatch) {
+		attempts = ConflictAttempts
+	}
+	return RetryConflict(attempts, update, reread)
+}
+
 // ConflictAttempts is how many times RetryConflict should try a change
 // that names no revision: enough for dozens of concurrent writers of one
 // object.
